@@ -1,0 +1,37 @@
+# Lotproof — the README's two commands: `make run` and `make test`.
+# Each does all the set-up a fresh Linux machine needs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint deps system-deps bench clean dist
+
+run: deps
+	$(BIN)/lotproof run
+
+test: deps lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: deps
+	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/mypy
+
+deps: system-deps $(STAMP)
+
+system-deps:
+	@sh installer/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Lotproof needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+bench: deps
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache

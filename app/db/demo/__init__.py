@@ -1,0 +1,1 @@
+"""The demo ERP: a fictional distributor's master data and history, written as an ERP would."""

@@ -1,0 +1,107 @@
+"""The embedded PostgreSQL server (from the `pgserver` package) for a single workstation and tests.
+
+pgserver initialises a cluster with trust authentication. On first start we give the superuser a
+random password (kept in a 0600 file beside the cluster), switch every connection to SCRAM, and
+create the `lotproof` database, so login roles authenticate with passwords here exactly as they do
+on a shared server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from app.db.errors import DatabaseUnavailable
+from app.db.settings import DATABASE_NAME
+
+_log = logging.getLogger(__name__)
+
+SUPERUSER = "postgres"
+_HBA_MARKER = "# lotproof: password authentication"
+_HBA = f"""{_HBA_MARKER}
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 scram-sha-256
+host    all       all   127.0.0.1/32  scram-sha-256
+host    all       all   ::1/128       scram-sha-256
+"""
+
+
+@dataclass(frozen=True)
+class EmbeddedLocation:
+    socket_dir: Path
+    port: int
+    password: str
+
+
+class EmbeddedServer:
+    """One embedded cluster under `root`: `root/pgdata` and `root/superuser.secret`."""
+
+    def __init__(self, root: Path, *, delete_on_stop: bool = False) -> None:
+        self.root = root
+        self.pgdata = root / "pgdata"
+        self.secret_file = root / "superuser.secret"
+        self._delete_on_stop = delete_on_stop
+        self._server: Any = None
+
+    def start(self) -> EmbeddedLocation:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR notice
+            import pgserver
+
+            self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                self._server = pgserver.get_server(
+                    self.pgdata, cleanup_mode="delete" if self._delete_on_stop else "stop"
+                )
+            except Exception as exc:  # pgserver raises bare subprocess errors
+                log = self.pgdata / "log"
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise DatabaseUnavailable(
+                    f"The embedded PostgreSQL server in {self.pgdata} did not start ({exc}).\n"
+                    f"{tail}\nCheck free disk space and that no other program uses this folder."
+                ) from exc
+        info = self._server.get_postmaster_info()
+        socket_dir = Path(info.socket_dir)
+        port = int(info.port or 5432)
+        password = self._secure(socket_dir, port)
+        return EmbeddedLocation(socket_dir=socket_dir, port=port, password=password)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+    def _secure(self, socket_dir: Path, port: int) -> str:
+        hba = self.pgdata / "pg_hba.conf"
+        if self.secret_file.exists() and _HBA_MARKER in hba.read_text():
+            return self.secret_file.read_text().strip()
+        # First start: the cluster still trusts local connections.
+        password = secrets.token_urlsafe(24)
+        with psycopg.connect(
+            host=str(socket_dir), port=port, user=SUPERUSER, dbname="postgres", autocommit=True
+        ) as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(SUPERUSER), sql.Literal(password)
+                )
+            )
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
+            ).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+            fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(password)
+            hba.write_text(_HBA)
+            conn.execute("SELECT pg_reload_conf()")
+        _log.info("embedded server in %s now requires passwords", self.pgdata)
+        return password

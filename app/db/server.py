@@ -1,0 +1,134 @@
+"""Which PostgreSQL server Lotproof talks to, and how to reach it as the owner or as a person.
+
+External: `LOTPROOF_DATABASE_URL` names it (with the credentials of the role that owns the schema).
+Otherwise an embedded server in the user's data directory, started on first use.
+"""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import URL, make_url
+
+from app.db.embedded import SUPERUSER, EmbeddedServer
+from app.db.errors import DatabaseUnavailable, LoginFailed
+from app.db.settings import DATABASE_NAME, data_dir, external_database_url
+
+MIN_SERVER_VERSION = 150000
+DRIVER = "postgresql+psycopg"
+
+
+@dataclass
+class ServerTarget:
+    """The server in use: the owner's URL and, for the embedded server, its handle."""
+
+    admin_url: URL
+    embedded: EmbeddedServer | None = field(default=None, repr=False)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.embedded is not None
+
+    def url_for(self, username: str, password: str) -> URL:
+        return self.admin_url.set(username=username, password=password)
+
+    def describe(self) -> str:
+        """The URL without any password, for status bars and messages."""
+        return libpq_url(self.admin_url, show_password=False)
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def libpq_url(url: URL, *, show_password: bool) -> str:
+    """A URL any PostgreSQL client (psql, libpq) accepts."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=not show_password)
+
+
+def open_server(root: Path | None = None, *, delete_on_stop: bool = False) -> ServerTarget:
+    """The configured external server, or the embedded one (started if needed)."""
+    external = external_database_url()
+    if external and root is None:
+        url = make_url(external)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername=DRIVER)
+        target = ServerTarget(admin_url=url)
+    else:
+        server = EmbeddedServer(root or data_dir() / "db", delete_on_stop=delete_on_stop)
+        location = server.start()
+        atexit.register(server.stop)
+        url = URL.create(
+            DRIVER,
+            username=SUPERUSER,
+            password=location.password,
+            database=DATABASE_NAME,
+            query={"host": str(location.socket_dir), "port": str(location.port)},
+        )
+        target = ServerTarget(admin_url=url, embedded=server)
+    check_server(target.admin_url)
+    return target
+
+
+def psycopg_conninfo(url: URL) -> dict[str, str]:
+    """Keyword arguments for psycopg.connect from a SQLAlchemy URL (host may be a socket dir)."""
+    args: dict[str, str] = {}
+    if url.host:
+        args["host"] = url.host
+    if url.port:
+        args["port"] = str(url.port)
+    for key, value in url.query.items():
+        args[key] = value if isinstance(value, str) else value[0]
+    if url.username:
+        args["user"] = url.username
+    if url.password:
+        args["password"] = str(url.password)
+    if url.database:
+        args["dbname"] = url.database
+    return args
+
+
+def connect(url: URL, *, autocommit: bool = False, application_name: str = "lotproof") -> psycopg.Connection[tuple[object, ...]]:
+    """A raw psycopg connection, with errors turned into messages a user can act on."""
+    try:
+        return psycopg.connect(
+            **psycopg_conninfo(url),
+            autocommit=autocommit,
+            connect_timeout=5,
+            application_name=application_name,
+        )
+    except psycopg.OperationalError as exc:
+        raise classify_connect_error(url, exc) from exc
+
+
+def classify_connect_error(url: URL, exc: Exception) -> Exception:
+    text = str(exc)
+    where = libpq_url(url, show_password=False)
+    if "password authentication failed" in text or "no password supplied" in text:
+        return LoginFailed(f"Wrong user name or password for {url.username!s}.")
+    if "not permitted to log in" in text:
+        return LoginFailed(
+            f"The account {url.username!s} is locked. An administrator must unlock it."
+        )
+    if "does not exist" in text and "role" in text:
+        return LoginFailed(f"Wrong user name or password for {url.username!s}.")
+    return DatabaseUnavailable(
+        f"Cannot reach the Lotproof database at {where}.\n{text.strip()}\n"
+        "Check that the server is running and reachable, or set LOTPROOF_DATABASE_URL to the "
+        "shared server (unset it to use the embedded database)."
+    )
+
+
+def check_server(url: URL) -> None:
+    with connect(url, autocommit=True) as conn:
+        row = conn.execute("SHOW server_version_num").fetchone()
+    version = int(str(row[0])) if row else 0
+    if version < MIN_SERVER_VERSION:
+        raise DatabaseUnavailable(
+            f"The server at {libpq_url(url, show_password=False)} runs PostgreSQL "
+            f"{version // 10000}; Lotproof needs PostgreSQL 15 or newer. Upgrade the server or "
+            "point LOTPROOF_DATABASE_URL at another one."
+        )

@@ -1,0 +1,176 @@
+"""Read a PDF or image file into pages of words: text layer where usable, OCR elsewhere."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from typing import Any
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from app.documents.errors import DocumentError
+from app.documents.images import count_frames, iter_frames, open_image
+from app.documents.limits import Budget, Limits, ProgressCallback
+from app.documents.lines import group_lines
+from app.documents.model import Document, Page
+from app.documents.ocr import ocr_page
+from app.documents.pdf_safety import check_pdf_bytes
+from app.documents.sniff import IMAGE_KINDS, describe, sniff
+from app.documents.text_layer import read_text_layer
+from app.documents.text_quality import is_usable
+
+log = logging.getLogger(__name__)
+
+_PDFIUM_PASSWORD_ERROR = 4
+
+
+def read_document(
+    data: bytes,
+    filename: str,
+    *,
+    limits: Limits,
+    budget: Budget,
+    progress: ProgressCallback | None = None,
+    force_ocr: bool = False,
+) -> Document:
+    if not data:
+        raise DocumentError(filename, "the file is empty (0 bytes)")
+    if len(data) > limits.max_file_bytes:
+        raise DocumentError(
+            filename,
+            f"the file is {len(data) / 1e6:.0f} MB, more than the "
+            f"{limits.max_file_bytes / 1e6:.0f} MB allowed",
+        )
+    kind = sniff(data[:2048])
+    if kind == "pdf":
+        return _read_pdf(data, filename, limits, budget, progress, force_ocr)
+    if kind in IMAGE_KINDS:
+        return _read_image(data, filename, limits, budget, progress)
+    raise DocumentError(
+        filename, f"not a PDF or a supported image (it looks like {describe(data[:2048])})"
+    )
+
+
+def _open_pdfium(data: bytes, filename: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
+            raise DocumentError(filename, "the PDF is password-protected (encrypted)") from exc
+        raise DocumentError(filename, f"the PDF is damaged and cannot be opened ({exc})") from exc
+
+
+def _read_pdf(
+    data: bytes,
+    filename: str,
+    limits: Limits,
+    budget: Budget,
+    progress: ProgressCallback | None,
+    force_ocr: bool,
+) -> Document:
+    check_pdf_bytes(data, filename, limits)
+    rendered = _open_pdfium(data, filename)
+    try:
+        total = len(rendered)
+        if total == 0:
+            raise DocumentError(filename, "the PDF has no pages")
+        if total > limits.max_pages:
+            raise DocumentError(
+                filename, f"the PDF has {total} pages, more than the {limits.max_pages} allowed"
+            )
+        pages: list[Page] = []
+        for index in range(total):
+            budget.check()
+            pages.append(_read_pdf_page(index, rendered, force_ocr, limits, budget))
+            if progress is not None:
+                progress(index + 1, total)
+    finally:
+        rendered.close()
+    return Document(filename=filename, kind="pdf", pages=pages)
+
+
+def _read_pdf_page(
+    index: int, rendered: pdfium.PdfDocument, force_ocr: bool, limits: Limits, budget: Budget
+) -> Page:
+    number = index + 1
+    started = time.perf_counter()
+    pdf_page = rendered[index]
+    try:
+        width, height = (float(v) for v in pdf_page.get_size())
+        if not force_ocr:
+            try:
+                layer = read_text_layer(pdf_page, number)
+                words = layer.words
+                garbled = layer.unicode_map_errors > max(10, layer.chars // 5)
+            except pdfium.PdfiumError as exc:  # a broken content stream: fall back to OCR
+                log.info("%s page %d: text layer unreadable (%s)", budget.filename, number, exc)
+                words, garbled = [], True
+            if not garbled and is_usable([w.text for w in words]):
+                return Page(
+                    number=number,
+                    width=width,
+                    height=height,
+                    method="text",
+                    words=words,
+                    lines=group_lines(words),
+                    seconds=time.perf_counter() - started,
+                )
+        budget.check()
+        image = _render(pdf_page, width, height, limits, budget.filename, number)
+        return ocr_page(
+            image,
+            number=number,
+            page_width=width,
+            page_height=height,
+            budget=budget,
+            language=limits.ocr_language,
+        )
+    finally:
+        pdf_page.close()
+
+
+def _render(
+    pdf_page: Any, width: float, height: float, limits: Limits, filename: str, number: int
+) -> Image.Image:
+    scale = limits.ocr_dpi / 72.0
+    pixels = width * height * scale * scale
+    if pixels > limits.max_render_pixels:
+        scale *= (limits.max_render_pixels / pixels) ** 0.5
+    try:
+        bitmap = pdf_page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        return bitmap.to_pil()  # type: ignore[no-any-return]
+    except pdfium.PdfiumError as exc:
+        raise DocumentError(filename, f"page {number} cannot be rendered ({exc})") from exc
+
+
+def _read_image(
+    data: bytes,
+    filename: str,
+    limits: Limits,
+    budget: Budget,
+    progress: ProgressCallback | None,
+) -> Document:
+    image = open_image(data, filename, limits)
+    total = count_frames(image)
+    if total > limits.max_pages:
+        raise DocumentError(
+            filename, f"the image has {total} pages, more than the {limits.max_pages} allowed"
+        )
+    pages: list[Page] = []
+    for index, (frame, width, height) in enumerate(iter_frames(image, filename, limits)):
+        budget.check()
+        pages.append(
+            ocr_page(
+                frame,
+                number=index + 1,
+                page_width=width,
+                page_height=height,
+                budget=budget,
+                language=limits.ocr_language,
+            )
+        )
+        if progress is not None:
+            progress(index + 1, total)
+    return Document(filename=filename, kind="image", pages=pages)
