@@ -54,11 +54,11 @@ class EmbeddedServer:
     def start(self) -> EmbeddedLocation:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR notice
-            import pgserver
+            from pgserver import get_server  # type: ignore[attr-defined]
 
             self.root.mkdir(parents=True, exist_ok=True)
             try:
-                self._server = pgserver.get_server(
+                self._server = get_server(
                     self.pgdata, cleanup_mode="delete" if self._delete_on_stop else "stop"
                 )
             except Exception as exc:  # pgserver raises bare subprocess errors

@@ -45,4 +45,6 @@ def run_sql_file(name: str) -> None:
     """
     from alembic import op
 
-    op.get_bind().connection.driver_connection.execute((SQL_DIR / name).read_text())
+    driver = op.get_bind().connection.driver_connection
+    assert driver is not None
+    driver.execute((SQL_DIR / name).read_text())

@@ -27,6 +27,11 @@ class ServerTarget:
 
     admin_url: URL
     embedded: EmbeddedServer | None = field(default=None, repr=False)
+    owns_server: bool = True
+
+    def for_database(self, name: str) -> ServerTarget:
+        """The same server, another database; stopping it leaves the server running."""
+        return ServerTarget(self.admin_url.set(database=name), self.embedded, owns_server=False)
 
     @property
     def is_embedded(self) -> bool:
@@ -39,14 +44,25 @@ class ServerTarget:
         """The URL without any password, for status bars and messages."""
         return libpq_url(self.admin_url, show_password=False)
 
-    def stop(self) -> None:
+    def display_name(self) -> str:
+        """Where the data is, in words: for the status bar and the login dialog."""
+        url = self.admin_url
         if self.embedded is not None:
+            return f"{url.database} on this computer's embedded server ({self.embedded.root})"
+        host = url.host or url.query.get("host") or "localhost"
+        return f"{url.database} on {host}:{url.port or 5432}"
+
+    def stop(self) -> None:
+        if self.embedded is not None and self.owns_server:
             self.embedded.stop()
 
 
 def libpq_url(url: URL, *, show_password: bool) -> str:
-    """A URL any PostgreSQL client (psql, libpq) accepts."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=not show_password)
+    """A URL any PostgreSQL client (psql, libpq) accepts; without the password it asks for one."""
+    plain = URL.create("postgresql", username=url.username,
+                       password=url.password if show_password else None, host=url.host,
+                       port=url.port, database=url.database, query=url.query)
+    return plain.render_as_string(hide_password=False)
 
 
 def open_server(root: Path | None = None, *, delete_on_stop: bool = False) -> ServerTarget:
@@ -94,12 +110,10 @@ def psycopg_conninfo(url: URL) -> dict[str, str]:
 def connect(url: URL, *, autocommit: bool = False, application_name: str = "lotproof") -> psycopg.Connection[tuple[object, ...]]:
     """A raw psycopg connection, with errors turned into messages a user can act on."""
     try:
-        return psycopg.connect(
-            **psycopg_conninfo(url),
-            autocommit=autocommit,
-            connect_timeout=5,
-            application_name=application_name,
+        conninfo = psycopg.conninfo.make_conninfo(
+            **psycopg_conninfo(url), connect_timeout=5, application_name=application_name
         )
+        return psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise classify_connect_error(url, exc) from exc
 

@@ -511,7 +511,7 @@ class Simulator:
             when += 0.05
             number, code = self._transformation("split", site, when)
             share = qty / children
-            item_id, supplier, supplier_lot, mfg, _e, *_ = self._pending_lots[lot]
+            _item, supplier, supplier_lot, mfg, _e, *_ = self._pending_lots[lot]
             child, _, _ = self._new_lot(item, site, when, "split", supplier, supplier_lot, mfg,
                                         expiry)
             child_bin = self.rng.choice(site.bins[:-1])

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2026-11-25 12:01:12.722572
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from app.db.migrate import run_sql_file

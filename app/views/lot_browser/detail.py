@@ -1,0 +1,138 @@
+"""The selected lot: attributes, stock by location, movement history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.views.style import STATUS_COLOURS, status_label
+from app.workflows.lots import LotDetail
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, Decimal):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[object]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(_text(value)))
+
+
+class LotDetailPanel(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = QLabel("Select a lot")
+        self.title.setObjectName("lotTitle")
+        self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.status = QLabel("")
+        self.status.setObjectName("lotStatus")
+        self.message = QLabel("Select a lot in the list to see its detail.")
+        self.message.setWordWrap(True)
+
+        attributes = QWidget()
+        self.form = QFormLayout(attributes)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (
+            ("item", "Item"), ("supplier", "Supplier"), ("supplier_lot_code", "Supplier lot"),
+            ("origin", "Origin"), ("manufacture_date", "Manufactured"),
+            ("expiry_date", "Expires"), ("on_hand", "On hand"), ("site", "Created at site"),
+            ("receipt", "Receipt"), ("po", "Purchase order"),
+            ("required_documents", "Required documents"), ("hazardous", "Hazardous"),
+        ):
+            value = QLabel("—")
+            value.setWordWrap(True)
+            value.setObjectName(f"field_{key}")
+            self.fields[key] = value
+            self.form.addRow(label, value)
+
+        self.stock = _table(["Site", "Location", "Kind", "Quantity"])
+        self.movements = _table(["When", "Movement", "Quantity", "From", "To", "Reference"])
+        self.tabs = QTabWidget()
+        self.tabs.addTab(attributes, "Attributes")
+        self.tabs.addTab(self.stock, "Stock")
+        self.tabs.addTab(self.movements, "Movements")
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.message)
+        self.pages.addWidget(self.tabs)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.status)
+        layout.addWidget(self.pages, 1)
+
+    def show_loading(self, lot_code: str) -> None:
+        self.title.setText(lot_code)
+        self.status.setText("Loading…")
+
+    def show_error(self, message: str) -> None:
+        self.status.setText("")
+        self.message.setText(message)
+        self.pages.setCurrentWidget(self.message)
+
+    def show_detail(self, detail: LotDetail) -> None:
+        a = detail.lot
+        self.title.setText(a.lot_code)
+        colour = STATUS_COLOURS.get(a.status, "#2d3748")
+        self.status.setText(
+            f'<span style="color:{colour}; font-weight:600">{status_label(a.status)}</span>'
+        )
+        supplier = f"{a.supplier_name} ({a.supplier_status})" if a.supplier_name else "In-house"
+        values = {
+            "item": f"{a.item_sku} — {a.item_name}",
+            "supplier": supplier,
+            "supplier_lot_code": a.supplier_lot_code,
+            "origin": a.origin.replace("_", " "),
+            "manufacture_date": a.manufacture_date,
+            "expiry_date": a.expiry_date,
+            "on_hand": f"{_text(a.on_hand)} {a.uom}",
+            "site": a.site_code,
+            "receipt": f"{a.receipt_number} on {_text(a.received_at)}" if a.receipt_number else None,
+            "po": a.po_number,
+            "required_documents": a.required_documents,
+            "hazardous": "Yes" if a.hazardous else "No",
+        }
+        for key, value in values.items():
+            self.fields[key].setText(_text(value))
+        _fill(self.stock, [[s.site_code, s.location_code, s.location_kind, s.qty]
+                           for s in detail.stock])
+        _fill(self.movements, [[m.moved_at, m.kind.replace("_", " "), m.qty, m.from_location,
+                                m.to_location, m.reference] for m in detail.movements])
+        self.tabs.setTabText(1, f"Stock ({len(detail.stock)})")
+        self.tabs.setTabText(2, f"Movements ({len(detail.movements)})")
+        self.pages.setCurrentWidget(self.tabs)

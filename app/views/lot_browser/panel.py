@@ -1,0 +1,209 @@
+"""The lot browser: search as you type, filters, the virtual lot table and the selected lot."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db.models.erp import LOT_STATUSES
+from app.views.lot_browser.detail import LotDetailPanel
+from app.views.lot_browser.model import COLUMNS, LotTableModel
+from app.views.style import status_label
+from app.views.tasks import TaskRunner
+from app.workflows import lots
+from app.workflows.lots import LotDetail, LotFilter
+from app.workflows.session import UserSession
+
+SEARCH_DELAY_MS = 150
+EXPIRY_WINDOWS = ((None, "Any expiry"), (30, "Expiring within 30 days"),
+                  (90, "Expiring within 90 days"), (180, "Expiring within 180 days"))
+
+
+class LotBrowser(QWidget):
+    lot_selected = Signal(str)
+
+    def __init__(self, session: UserSession, runner: TaskRunner) -> None:
+        super().__init__()
+        self._session = session
+        self._runner = runner
+        self._count_generation = 0
+        self._detail_generation = 0
+
+        self.search = QLineEdit()
+        self.search.setObjectName("lotSearch")
+        self.search.setPlaceholderText("Search lot, supplier lot, item, SKU or supplier…")
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textEdited.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self.apply_filters)
+
+        self.status_button = QToolButton()
+        self.status_button.setObjectName("statusFilter")
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status_menu = QMenu(self.status_button)
+        self.status_actions: dict[str, QAction] = {}
+        for status in LOT_STATUSES:
+            action = self.status_menu.addAction(status_label(status))
+            action.setCheckable(True)
+            action.toggled.connect(lambda _on: self.apply_filters())
+            self.status_actions[status] = action
+        self.status_button.setMenu(self.status_menu)
+
+        self.site = QComboBox()
+        self.site.setObjectName("siteFilter")
+        self.site.addItem("All sites", None)
+        self.site.currentIndexChanged.connect(lambda _i: self.apply_filters())
+
+        self.expiry = QComboBox()
+        self.expiry.setObjectName("expiryFilter")
+        for days, label in EXPIRY_WINDOWS:
+            self.expiry.addItem(label, days)
+        self.expiry.currentIndexChanged.connect(lambda _i: self.apply_filters())
+
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("lotCount")
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.status_button)
+        bar.addWidget(self.site)
+        bar.addWidget(self.expiry)
+        bar.addWidget(self.count_label)
+
+        self.model = LotTableModel(session, runner)
+        self.table = QTableView()
+        self.table.setObjectName("lotTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        key, descending = self.model.sort_key
+        header.setSortIndicator(
+            next(i for i, (k, _label) in enumerate(COLUMNS) if k == key),
+            Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
+        )
+        header.sortIndicatorChanged.connect(self._sort_changed)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((110, 110, 70, 260, 170, 90, 100, 90, 100, 90)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.detail = LotDetailPanel()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([960, 440])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.failed.connect(self._show_failure)
+        self._update_status_button()
+        runner.submit(lots.sites, session, on_result=self._sites_loaded)
+        self.apply_filters()
+
+    # ------------------------------------------------------------- filters
+    def current_filter(self) -> LotFilter:
+        statuses = tuple(s for s, a in self.status_actions.items() if a.isChecked())
+        return LotFilter(
+            search=self.search.text(),
+            statuses=statuses,
+            site_id=self.site.currentData(),
+            expiring_within_days=self.expiry.currentData(),
+        )
+
+    def apply_filters(self) -> None:
+        self._debounce.stop()
+        self._update_status_button()
+        f = self.current_filter()
+        self.model.set_query(f)
+        self._count_generation += 1
+        generation = self._count_generation
+        self.count_label.setText("Counting…")
+        self._runner.submit(lots.count, self._session, f,
+                            on_result=lambda n: self._count_loaded(generation, n),
+                            on_error=lambda exc: self._count_loaded(generation, None))
+
+    def _update_status_button(self) -> None:
+        chosen = [status_label(s) for s, a in self.status_actions.items() if a.isChecked()]
+        self.status_button.setText("Status: " + (", ".join(chosen) if chosen else "all"))
+
+    def _sites_loaded(self, sites: list[tuple[int, str, str]]) -> None:
+        for site_id, code, name in sites:
+            self.site.addItem(f"{code} — {name}", site_id)
+
+    def _count_loaded(self, generation: int, n: int | None) -> None:
+        if generation == self._count_generation:
+            self.count_label.setText("" if n is None else f"{n:,} lots")
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if self.model.sortable(column):
+            self.model.sort(column, order)
+        else:  # put the indicator back where the data is sorted
+            key, descending = self.model.sort_key
+            back = next(i for i, (k, _label) in enumerate(COLUMNS) if k == key)
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(back, Qt.SortOrder.DescendingOrder if descending
+                                    else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
+
+    def _page_loaded(self, rows: int) -> None:
+        if rows and not self.table.selectionModel().hasSelection() and rows <= 200:
+            self.table.selectRow(0)
+
+    def _show_failure(self, message: str) -> None:
+        self.count_label.setText("")
+        self.detail.show_error(f"Could not load lots: {message}")
+
+    # ------------------------------------------------------------- detail
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if not indexes:
+            return
+        lot = self.model.lot_at(indexes[0].row())
+        if lot is not None:
+            self.open_lot(lot.lot_code)
+
+    def open_lot(self, lot_code: str) -> None:
+        self._detail_generation += 1
+        generation = self._detail_generation
+        self.detail.show_loading(lot_code)
+        self.lot_selected.emit(lot_code)
+        self._runner.submit(
+            lots.detail, self._session, lot_code,
+            on_result=lambda d: self._detail_loaded(generation, d),
+            on_error=lambda exc: self._detail_failed(generation, exc),
+        )
+
+    def _detail_loaded(self, generation: int, detail: LotDetail) -> None:
+        if generation == self._detail_generation:
+            self.detail.show_detail(detail)
+
+    def _detail_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._detail_generation:
+            self.detail.show_error(str(exc))

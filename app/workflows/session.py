@@ -1,0 +1,49 @@
+"""A person's working session: who is logged in, and the connection pool they work through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from app.db.engine import make_engine
+from app.db.errors import LoginFailed
+from app.db.server import ServerTarget
+from app.db.users import Person, whoami
+
+
+@dataclass
+class UserSession:
+    target: ServerTarget
+    person: Person
+    engine: Engine = field(repr=False)
+
+    @property
+    def database(self) -> str:
+        return self.target.describe()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def login(target: ServerTarget, username: str, password: str) -> UserSession:
+    """Log in as a PostgreSQL login role; every query of the session runs with its rights."""
+    username = username.strip()
+    if not username or not password:
+        raise LoginFailed("Enter a user name and a password.")
+    engine = make_engine(target.url_for(username, password), application_name="lotproof workstation")
+    person = whoami(engine)
+    if person is None:
+        engine.dispose()
+        raise LoginFailed(
+            f"{username} can connect to the database but is not a Lotproof user; "
+            "an administrator must add them with `lotproof user add`."
+        )
+    return UserSession(target, person, engine)
+
+
+def owner_session(target: ServerTarget) -> UserSession:
+    """The schema owner's session, for command-line administration on this machine."""
+    engine = make_engine(target.admin_url, application_name="lotproof admin")
+    username = target.admin_url.username or "owner"
+    return UserSession(target, Person(username, f"{username} (database owner)", "owner"), engine)

@@ -1,0 +1,85 @@
+"""The command line, run as a user runs it: a separate process against the shared database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from app.db.server import ServerTarget, libpq_url
+from tests.conftest import DEMO_PASSWORDS, unique_username
+
+
+def lotproof(target: ServerTarget, *args: str, stdin: str | None = None,
+             url: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["LOTPROOF_DATABASE_URL"] = url or libpq_url(target.admin_url, show_password=True)
+    return subprocess.run([sys.executable, "-m", "app", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_lot_list_json_and_table(shared_db: ServerTarget) -> None:
+    out = lotproof(shared_db, "lot", "list", "--limit", "5", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    lots = json.loads(out.stdout)
+    assert len(lots) == 5
+    assert {"lot_code", "supplier_lot_code", "item", "status", "expiry_date"} <= set(lots[0])
+    held = json.loads(lotproof(shared_db, "lot", "list", "--status", "hold", "--format", "json",
+                               "--limit", "1000").stdout)
+    assert held and {lot["status"] for lot in held} == {"hold"}
+    table = lotproof(shared_db, "lot", "list", "--search", lots[0]["lot_code"])
+    assert table.returncode == 0
+    assert lots[0]["lot_code"] in table.stdout and "supplier lot" in table.stdout
+
+
+def test_lot_show_as_a_logged_in_person(shared_db: ServerTarget) -> None:
+    code = json.loads(lotproof(shared_db, "lot", "list", "--limit", "1", "--format",
+                               "json").stdout)[0]["lot_code"]
+    out = lotproof(shared_db, "lot", "show", code, "--format", "json", "--user", "aude.auditor",
+                   "--password-stdin", stdin=DEMO_PASSWORDS["aude.auditor"] + "\n")
+    assert out.returncode == 0, out.stderr
+    lot = json.loads(out.stdout)
+    assert lot["lot_code"] == code
+    assert lot["movements"] and lot["movements"][0]["kind"] == "receipt"
+    assert {"stock", "status", "expiry_date", "item"} <= set(lot)
+    text = lotproof(shared_db, "lot", "show", code)
+    assert "Movements" in text.stdout and code in text.stdout
+    missing = lotproof(shared_db, "lot", "show", "NO-SUCH-LOT")
+    assert missing.returncode == 2 and "no lot 'NO-SUCH-LOT'" in missing.stderr
+
+
+def test_wrong_password_and_unreachable_server_are_clear_messages(shared_db: ServerTarget) -> None:
+    out = lotproof(shared_db, "lot", "list", "--user", "ivy.inspector", "--password-stdin",
+                   stdin="nope\n")
+    assert out.returncode == 2
+    assert "Wrong user name or password for ivy.inspector" in out.stderr
+    assert "Traceback" not in out.stderr
+    down = lotproof(shared_db, "lot", "list",
+                    url="postgresql://someone:secret@127.0.0.1:1/lotproof")
+    assert down.returncode == 2
+    assert "Cannot reach the Lotproof database at postgresql://someone@127.0.0.1:1/lotproof" \
+        in down.stderr
+    assert "secret" not in down.stderr and "Traceback" not in down.stderr
+
+
+def test_user_add_with_password_from_stdin_then_log_in(db: ServerTarget) -> None:
+    name = unique_username("cli")
+    out = lotproof(db, "user", "add", name, "--role", "approver", "--printed-name",
+                   "Cli Person", "--password-stdin", stdin="cli-password-1\n")
+    assert out.returncode == 0, out.stderr
+    assert f"created {name} (Cli Person, Approver)" in out.stdout
+    again = lotproof(db, "lot", "list", "--limit", "1", "--user", name, "--password-stdin",
+                     stdin="cli-password-1\n")
+    assert again.returncode == 0, again.stderr
+    users = lotproof(db, "user", "list")
+    assert name in users.stdout
+
+
+def test_db_url_and_upgrade(shared_db: ServerTarget) -> None:
+    url = lotproof(shared_db, "db", "url")
+    assert url.returncode == 0
+    assert url.stdout.startswith("postgresql://postgres@")
+    assert shared_db.admin_url.database in url.stdout
+    up = lotproof(shared_db, "db", "upgrade")
+    assert up.returncode == 0 and "schema at" in up.stdout

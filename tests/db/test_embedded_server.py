@@ -1,0 +1,65 @@
+"""The embedded server: starts, demands passwords, keeps its data, stops cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+
+from app.db.errors import DatabaseUnavailable, LoginFailed
+from app.db.server import check_server, connect, open_server
+
+
+def _postmasters(pgdata: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmd = proc.info.get("cmdline") or []
+        if proc.info.get("name") == "postgres" and str(pgdata) in " ".join(cmd):
+            found.append(proc)
+    return found
+
+
+def test_start_requires_password_keeps_data_and_stops(tmp_path: Path) -> None:
+    root = tmp_path / "db"
+    target = open_server(root)
+    assert target.is_embedded
+    socket_dir = target.admin_url.query["host"]
+    # Trust authentication is gone: no password, no connection.
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(host=str(socket_dir), user="postgres", dbname="lotproof",
+                        connect_timeout=5).close()
+    with connect(target.admin_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.kept (n int)")
+        conn.execute("INSERT INTO public.kept VALUES (42)")
+    target.stop()
+    assert _postmasters(root / "pgdata") == []
+
+    again = open_server(root)
+    with connect(again.admin_url) as conn:
+        assert conn.execute("SELECT n FROM public.kept").fetchone() == (42,)
+    again.stop()
+    assert _postmasters(root / "pgdata") == []
+
+
+def test_wrong_superuser_password_is_a_clear_login_error(tmp_path: Path) -> None:
+    target = open_server(tmp_path / "db", delete_on_stop=True)
+    try:
+        with pytest.raises(LoginFailed, match="Wrong user name or password"):
+            check_server(target.admin_url.set(password="not-it"))
+    finally:
+        target.stop()
+
+
+def test_unreachable_server_names_the_url_and_what_to_do(tmp_path: Path) -> None:
+    from sqlalchemy.engine import URL
+
+    url = URL.create("postgresql+psycopg", username="someone", password="x",
+                     host="127.0.0.1", port=1, database="lotproof")
+    with pytest.raises(DatabaseUnavailable) as info:
+        check_server(url)
+    message = str(info.value)
+    assert "127.0.0.1:1/lotproof" in message
+    assert "LOTPROOF_DATABASE_URL" in message
+    assert "x@" not in message  # the password is never shown
