@@ -1,4 +1,13 @@
-"""Errors of the database layer that a user can act on; their message is meant to be shown."""
+"""Errors of the database layer that a user can act on; their message is meant to be shown.
+
+The quality functions raise with SQLSTATEs of their own (class LP): `translate` turns a driver
+error into one of these, carrying the function's own words rather than a driver dump.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from sqlalchemy import exc as sa_exc
 
 
 class DatabaseUnavailable(Exception):
@@ -7,3 +16,46 @@ class DatabaseUnavailable(Exception):
 
 class LoginFailed(Exception):
     """The user name or password was not accepted, or the account is locked."""
+
+
+class DecisionRefused(Exception):
+    """The database refused a decision: not permitted, not allowed from this state, or a
+    precondition is not met. The message says which."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class StaleState(DecisionRefused):
+    """Someone else changed the record since the screen showed it."""
+
+
+class NotFound(DecisionRefused):
+    pass
+
+
+class SignatureRefused(DecisionRefused):
+    """The signature was not accepted: wrong password, stale authentication, password to change."""
+
+
+_BY_STATE: dict[str, type[DecisionRefused]] = {
+    "LP409": StaleState,
+    "LP404": NotFound,
+    "28000": SignatureRefused,
+    "28P01": SignatureRefused,
+}
+
+
+def translate(error: BaseException) -> BaseException:
+    """The user-facing error for a driver error (or the error itself if it is not one)."""
+    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    if not isinstance(orig, psycopg.Error) or orig.diag.sqlstate is None:
+        return error
+    state = orig.diag.sqlstate
+    message = orig.diag.message_primary or str(orig)
+    if state in _BY_STATE:
+        return _BY_STATE[state](message, orig.diag.message_hint)
+    if state.startswith("LP") or state in ("42501", "23514", "22023", "23505"):
+        return DecisionRefused(message, orig.diag.message_hint)
+    return error

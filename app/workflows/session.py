@@ -10,6 +10,7 @@ from app.db.engine import make_engine
 from app.db.errors import LoginFailed
 from app.db.server import ServerTarget
 from app.db.users import Person, whoami
+from app.workflows.signing import WORKSTATION, SigningState
 
 
 @dataclass
@@ -17,6 +18,7 @@ class UserSession:
     target: ServerTarget
     person: Person
     engine: Engine = field(repr=False)
+    signing: SigningState = field(default_factory=SigningState)
 
     @property
     def database(self) -> str:
@@ -31,7 +33,7 @@ def login(target: ServerTarget, username: str, password: str) -> UserSession:
     username = username.strip()
     if not username or not password:
         raise LoginFailed("Enter a user name and a password.")
-    engine = make_engine(target.url_for(username, password), application_name="lotproof workstation")
+    engine = make_engine(target.url_for(username, password), application_name=WORKSTATION)
     person = whoami(engine)
     if person is None:
         engine.dispose()

@@ -5,7 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Text, func, text
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +59,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text, server_default=func.session_user())
+    failed_signatures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    locked_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    password_changed_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())
 
 
 class Setting(Base):
@@ -50,3 +73,192 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Alert(Base):
+    """Something administrators must see: a locked account, a broken audit chain, ..."""
+
+    __tablename__ = "alerts"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    raised_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())
+    kind: Mapped[str] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    acknowledged_by: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+
+
+class LotStatusTransition(Base):
+    """The lot status machine: the one definition the decision functions enforce and the
+    workstation reads."""
+
+    __tablename__ = "lot_status_transitions"
+    __table_args__ = {"schema": SCHEMA}
+
+    action: Mapped[str] = mapped_column(Text, primary_key=True)
+    from_status: Mapped[str] = mapped_column(Text, primary_key=True)
+    to_status: Mapped[str] = mapped_column(Text, primary_key=True)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    signatures_required: Mapped[int] = mapped_column(Integer)
+    meaning: Mapped[str | None] = mapped_column(Text)
+    needs_reason: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class LotState(Base):
+    """Lotproof's side of a lot's status: version, why it is held, what it was before."""
+
+    __tablename__ = "lot_state"
+    __table_args__ = {"schema": SCHEMA}
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    hold_kind: Mapped[str | None] = mapped_column(Text)
+    recall_id: Mapped[int | None] = mapped_column(BigInteger)
+    status_before_hold: Mapped[str | None] = mapped_column(Text)
+    released_once: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    updated_by: Mapped[str | None] = mapped_column(Text)
+
+
+class LotDecision(Base):
+    """A quality decision on a lot; `pending` until every signature it needs is given."""
+
+    __tablename__ = "lot_decisions"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'done', 'cancelled')", name="state"),
+        Index("ix_lot_decisions_lot_id_created_at", "lot_id", "created_at"),
+        Index("ix_lot_decisions_pending", "state", postgresql_where=text("state = 'pending'")),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"))
+    action: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str] = mapped_column(Text)
+    to_status: Mapped[str] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    override_justification: Mapped[str | None] = mapped_column(Text)
+    blockers: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    state: Mapped[str] = mapped_column(Text)
+    signatures_required: Mapped[int] = mapped_column(Integer)
+    recall_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(TZ)
+    created_by: Mapped[str] = mapped_column(Text)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+
+
+class Signature(Base):
+    """An electronic signature (21 CFR 11.50): who, when, what it means, and a hash of exactly
+    the record it signs. Never updated, never deleted."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (
+        UniqueConstraint("backend_pid", "backend_start"),
+        Index("ix_signatures_record", "record_type", "record_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    record_type: Mapped[str] = mapped_column(Text)
+    record_id: Mapped[int] = mapped_column(BigInteger)
+    record_hash: Mapped[str] = mapped_column(Text)
+    meaning: Mapped[str] = mapped_column(Text)
+    username: Mapped[str] = mapped_column(Text)
+    printed_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[dt.datetime] = mapped_column(TZ)
+    backend_pid: Mapped[int] = mapped_column(Integer)
+    backend_start: Mapped[dt.datetime] = mapped_column(TZ)
+    workstation: Mapped[str | None] = mapped_column(Text)
+    signature_hash: Mapped[str] = mapped_column(Text)
+
+
+class Document(Base):
+    """A supplier document as received: the original bytes live here, never on a workstation."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('coa', 'sds', 'allergen_statement', 'other')", name="kind"),
+        CheckConstraint("status IN ('new', 'verified', 'rejected')", name="status"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sha256: Mapped[str] = mapped_column(Text, unique=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    mime_type: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    page_count: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(Text)
+    kind_confidence: Mapped[float | None] = mapped_column(Float)
+    revision_date: Mapped[dt.date | None] = mapped_column(Date)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("quality.documents.id"))
+    status: Mapped[str] = mapped_column(Text, server_default=text("'new'"))
+    extraction: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    uploaded_by: Mapped[str] = mapped_column(Text)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(TZ)
+    verified_by: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+
+
+class DocumentLink(Base):
+    __tablename__ = "document_links"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(lot_id, item_id, supplier_id) >= 1", name="has_target"),
+        Index("ix_document_links_lot_id", "lot_id"),
+        Index("ix_document_links_item_id", "item_id"),
+        Index("ix_document_links_document_id", "document_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("quality.documents.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("erp.lots.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("erp.items.id"))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("erp.suppliers.id"))
+    linked_by: Mapped[str] = mapped_column(Text)
+    linked_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class ItemSpec(Base):
+    """The company's acceptance limits for one test of an item (not the supplier's claim)."""
+
+    __tablename__ = "item_specs"
+    __table_args__ = (Index("ix_item_specs_item_id", "item_id"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
+    test: Mapped[str] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(Text)
+    min_value: Mapped[Decimal | None] = mapped_column(Numeric)
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric)
+    text_requirement: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    coa_acceptable: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class CoaResult(Base):
+    """One row of a COA's results table, as extracted and verified."""
+
+    __tablename__ = "coa_results"
+    __table_args__ = (
+        Index("ix_coa_results_lot_id", "lot_id"),
+        Index("ix_coa_results_document_id", "document_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("quality.documents.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("erp.lots.id"))
+    test: Mapped[str] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(Text)
+    specification: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[Decimal | None] = mapped_column(Numeric)
+    unit: Mapped[str | None] = mapped_column(Text)
+    result_text: Mapped[str | None] = mapped_column(Text)
+    stated_pass: Mapped[bool | None] = mapped_column(Boolean)

@@ -103,23 +103,24 @@ _JOINS = """
 """
 
 
-def _filters(f: LotFilter, params: dict[str, Any]) -> list[str]:
+def _filters(conn: Connection, f: LotFilter, params: dict[str, Any]) -> list[str]:
     clauses: list[str] = []
     needle = f.search.strip().lower()
     if needle:
-        params["prefix"] = _like_escape(needle) + "%"
-        params["contains"] = "%" + _like_escape(needle) + "%"
+        # Items and suppliers are small tables: match them first, so the lots condition is an OR
+        # of four indexed conditions the planner can combine (no scan of all lots).
+        prefix = _like_escape(needle) + "%"
+        contains = "%" + _like_escape(needle) + "%"
+        params["prefix"] = prefix
+        params["item_ids"] = list(conn.execute(text(
+            "SELECT id FROM erp.items WHERE lower(sku) LIKE :p OR lower(name) LIKE :c "
+            "OR gtin LIKE :p"), {"p": prefix, "c": contains}).scalars())
+        params["supplier_ids"] = list(conn.execute(text(
+            "SELECT id FROM erp.suppliers WHERE lower(name) LIKE :c OR lower(code) LIKE :p"),
+            {"p": prefix, "c": contains}).scalars())
         clauses.append(
-            """l.id IN (
-                SELECT id FROM erp.lots WHERE lower(lot_code) LIKE :prefix
-                UNION SELECT id FROM erp.lots WHERE lower(supplier_lot_code) LIKE :prefix
-                UNION SELECT x.id FROM erp.lots x WHERE x.item_id IN (
-                    SELECT id FROM erp.items
-                    WHERE lower(sku) LIKE :prefix OR lower(name) LIKE :contains
-                       OR gtin LIKE :prefix)
-                UNION SELECT x.id FROM erp.lots x WHERE x.supplier_id IN (
-                    SELECT id FROM erp.suppliers
-                    WHERE lower(name) LIKE :contains OR lower(code) LIKE :prefix))"""
+            "(lower(l.lot_code) LIKE :prefix OR lower(l.supplier_lot_code) LIKE :prefix"
+            " OR l.item_id = ANY(:item_ids) OR l.supplier_id = ANY(:supplier_ids))"
         )
     if f.statuses:
         unknown = set(f.statuses) - set(LOT_STATUSES)
@@ -177,7 +178,7 @@ def _lot_column_page(conn: Connection, f: LotFilter, key: SortKey, descending: b
     rows: list[LotRow] = []
     if after is None or not after.in_nulls:
         params: dict[str, Any] = {"limit": limit}
-        clauses = _filters(f, params)
+        clauses = _filters(conn, f, params)
         if key.nullable:
             clauses.append(f"{col} IS NOT NULL")
         if after is not None:
@@ -189,7 +190,7 @@ def _lot_column_page(conn: Connection, f: LotFilter, key: SortKey, descending: b
         after = None
     # Rows without a value come last, in either direction.
     params = {"limit": limit - len(rows)}
-    clauses = [*_filters(f, params), f"{col} IS NULL"]
+    clauses = [*_filters(conn, f, params), f"{col} IS NULL"]
     if after is not None:
         params["c"] = after.lot_code
         clauses.append(f"l.lot_code {cmp} :c")
@@ -209,7 +210,7 @@ def _dimension_page(conn: Connection, f: LotFilter, key: SortKey, descending: bo
     direction = "DESC" if descending else "ASC"
     cmp = "<" if descending else ">"
     params: dict[str, Any] = {"limit": limit}
-    inner = _filters(f, params)
+    inner = _filters(conn, f, params)
     outer = ""
     if after is not None:
         params["v"], params["d"], params["c"] = after.value, after.dimension_id, after.lot_code
@@ -233,7 +234,7 @@ def _dimension_page(conn: Connection, f: LotFilter, key: SortKey, descending: bo
         after = None
     # Lots made in-house (kits, blends) have no supplier; they come last.
     params = {"limit": limit - len(rows)}
-    clauses = [*_filters(f, params), f"l.{fk} IS NULL"]
+    clauses = [*_filters(conn, f, params), f"l.{fk} IS NULL"]
     if after is not None:
         params["c"] = after.lot_code
         clauses.append(f"l.lot_code {cmp} :c")
@@ -242,7 +243,7 @@ def _dimension_page(conn: Connection, f: LotFilter, key: SortKey, descending: bo
 
 def count_lots(conn: Connection, f: LotFilter) -> int:
     params: dict[str, Any] = {}
-    where = " AND ".join(_filters(f, params)) or "true"
+    where = " AND ".join(_filters(conn, f, params)) or "true"
     return int(conn.execute(text(f"SELECT count(*) FROM erp.lots l WHERE {where}"), params)
                .scalar_one())
 

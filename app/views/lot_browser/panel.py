@@ -104,7 +104,7 @@ class LotBrowser(QWidget):
         )
         header.sortIndicatorChanged.connect(self._sort_changed)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((110, 110, 70, 260, 170, 90, 100, 90, 100, 90)):
+        for column, width in enumerate((100, 100, 64, 230, 150, 85, 95, 85, 90, 85)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -114,7 +114,7 @@ class LotBrowser(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([960, 440])
+        splitter.setSizes([1010, 390])
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
