@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
+from app.cli import decision_cmd
 from app.cli.common import add_user_option, print_json, print_table, session_for
 from app.db.models.erp import LOT_STATUSES
-from app.workflows import lots
+from app.workflows import decisions, lots
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("--format", choices=("table", "json"), default="table")
     add_user_option(show)
     show.set_defaults(func=show_lot)
+    decision_cmd.register_verbs(verbs)
 
 
 def list_lots(args: argparse.Namespace) -> int:
@@ -65,12 +67,18 @@ def list_lots(args: argparse.Namespace) -> int:
 def show_lot(args: argparse.Namespace) -> int:
     with session_for(args) as session:
         d = lots.detail(session, args.lot)
+        history = decisions.history(session, args.lot)
     if args.format == "json":
         print_json({
             **asdict(d.lot),
             "item": d.lot.item_name,
             "stock": [asdict(s) for s in d.stock],
             "movements": [asdict(m) for m in d.movements],
+            "history": [
+                {**asdict(h), "signatures": [
+                    {**asdict(s), "manifestation": s.manifestation()} for s in h.signatures]}
+                for h in history
+            ],
         })
         return 0
     a = d.lot
@@ -83,6 +91,15 @@ def show_lot(args: argparse.Namespace) -> int:
         ("On hand", f"{a.on_hand} {a.uom}"),
     ):
         print(f"{label:>13}: {value}")
+    print("\nStatus history")
+    for h in history:
+        who = h.created_by_name or h.created_by
+        print(f"  #{h.id} {h.created_at:%Y-%m-%d %H:%M} {h.title}: {h.from_status} -> "
+              f"{h.to_status} by {who} [{h.state}]" + (f" — {h.reason}" if h.reason else ""))
+        for s in h.signatures:
+            print(f"      signed: {s.manifestation()}")
+    if not history:
+        print("  (no quality decisions recorded)")
     print("\nStock")
     print_table(["site", "location", "kind", "qty"],
                 [[s.site_code, s.location_code, s.location_kind, s.qty] for s in d.stock])

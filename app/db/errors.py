@@ -18,6 +18,10 @@ class LoginFailed(Exception):
     """The user name or password was not accepted, or the account is locked."""
 
 
+class AccountLocked(LoginFailed):
+    """The login role may not log in (locked after failed signatures, or by an administrator)."""
+
+
 class DecisionRefused(Exception):
     """The database refused a decision: not permitted, not allowed from this state, or a
     precondition is not met. The message says which."""

@@ -14,7 +14,7 @@ import psycopg
 from sqlalchemy.engine import URL, make_url
 
 from app.db.embedded import SUPERUSER, EmbeddedServer
-from app.db.errors import DatabaseUnavailable, LoginFailed
+from app.db.errors import AccountLocked, DatabaseUnavailable, LoginFailed
 from app.db.settings import DATABASE_NAME, data_dir, external_database_url
 
 MIN_SERVER_VERSION = 150000
@@ -124,7 +124,7 @@ def classify_connect_error(url: URL, exc: Exception) -> Exception:
     if "password authentication failed" in text or "no password supplied" in text:
         return LoginFailed(f"Wrong user name or password for {url.username!s}.")
     if "not permitted to log in" in text:
-        return LoginFailed(
+        return AccountLocked(
             f"The account {url.username!s} is locked. An administrator must unlock it."
         )
     if "does not exist" in text and "role" in text:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 import psycopg
 from sqlalchemy import text
 
-from app.db.errors import LoginFailed, SignatureRefused, translate
+from app.db.errors import AccountLocked, LoginFailed, SignatureRefused, translate
 from app.db.server import connect
 
 if TYPE_CHECKING:
@@ -76,10 +76,10 @@ def sign(session: UserSession, credentials: Credentials, work: Work[T]) -> T:
     url = session.target.url_for(person.username, credentials.password)
     try:
         conn = connect(url, application_name=WORKSTATION)
+    except AccountLocked as exc:
+        session.signing.lock()
+        raise SignatureRefused(str(exc)) from exc
     except LoginFailed as exc:
-        if "locked" in str(exc):
-            session.signing.lock()
-            raise SignatureRefused(str(exc)) from exc
         failures = _record_failure(session)
         limit = 3
         if failures >= limit:

@@ -83,3 +83,38 @@ def test_db_url_and_upgrade(shared_db: ServerTarget) -> None:
     assert shared_db.admin_url.database in url.stdout
     up = lotproof(shared_db, "db", "upgrade")
     assert up.returncode == 0 and "schema at" in up.stdout
+
+
+def test_signed_decisions_from_the_command_line(db: ServerTarget) -> None:
+    lots = json.loads(lotproof(db, "lot", "list", "--status", "quarantine", "--format", "json",
+                               "--limit", "1").stdout)
+    code = lots[0]["lot_code"]
+
+    def as_user(user: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return lotproof(db, "lot", *args, "--user", user, "--password-stdin",
+                        stdin=DEMO_PASSWORDS[user] + "\n")
+
+    blocked = as_user("arlo.approver", "release", code)
+    assert blocked.returncode == 2 and "cannot be released: no verified COA" in blocked.stderr
+    pending = as_user("arlo.approver", "release", code, "--override", "Paper COA in the binder")
+    assert pending.returncode == 0, pending.stderr
+    assert "waiting for a second signature" in pending.stdout
+    decision = pending.stdout.split()[1]
+    approved = as_user("cora.compliance", "approve", decision)
+    assert approved.returncode == 0, approved.stderr
+    held = as_user("ivy.inspector", "hold", code, "--reason", "Pallet damaged in the yard")
+    assert held.returncode == 0 and f"lot {code} is now hold" in held.stdout
+    bad = lotproof(db, "lot", "hold", code, "--reason", "x", "--user", "ivy.inspector",
+                   "--password-stdin", stdin="wrong\n")
+    assert bad.returncode == 2 and "Wrong user name or password" in bad.stderr
+
+    shown = json.loads(lotproof(db, "lot", "show", code, "--format", "json").stdout)
+    assert shown["status"] == "hold"
+    meanings = [s["meaning"] for h in shown["history"] for s in h["signatures"]]
+    assert meanings == ["Released", "Override approved", "Placed on hold"]
+    assert all(s["valid"] for h in shown["history"] for s in h["signatures"])
+    text_out = lotproof(db, "lot", "show", code).stdout
+    assert "signed: Placed on hold — Ivy Inspector (demo) (Inspector)" in text_out
+    audit_csv = lotproof(db, "audit", "list", "--lot", code, "--format", "csv")
+    assert audit_csv.returncode == 0
+    assert "lot.hold" in audit_csv.stdout and "Pallet damaged in the yard" in audit_csv.stdout

@@ -268,7 +268,8 @@ BEGIN
     IF t.needs_reason AND coalesce(btrim(p_reason), '') = '' THEN
         RAISE EXCEPTION 'lifting a hold needs a reason' USING ERRCODE = 'LP422';
     END IF;
-    IF NOT coalesce(st.released_once, false) THEN
+    -- Only a first release is checked: a lot that was available before its hold was released once.
+    IF NOT (coalesce(st.released_once, false) OR coalesce(st.status_before_hold = 'available', false)) THEN
         blockers := quality.release_blockers(v.id);
     END IF;
     IF cardinality(blockers) > 0 AND coalesce(btrim(p_override_justification), '') = '' THEN
@@ -519,8 +520,10 @@ DECLARE
     v_status text;
     v_code text;
 BEGIN
-    IF TG_TABLE_NAME = 'allocations' AND NEW.status = 'cancelled' THEN
-        RETURN NEW;
+    IF TG_TABLE_NAME = 'allocations' THEN
+        IF NEW.status = 'cancelled' THEN  -- a record field is looked up only on this table
+            RETURN NEW;
+        END IF;
     END IF;
     SELECT status, lot_code INTO v_status, v_code FROM erp.lots WHERE id = NEW.lot_id FOR SHARE;
     IF v_status IS DISTINCT FROM 'available' THEN

@@ -1,0 +1,50 @@
+"""The audit trail for people: read it, check its chain, export it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from typing import TextIO
+
+from app.db import audit_chain
+from app.db.audit_chain import ChainReport
+from app.db.queries import audit_trail
+from app.db.queries.audit_trail import TrailEntry, TrailFilter
+from app.workflows.session import UserSession
+
+__all__ = ["ChainReport", "TrailEntry", "TrailFilter", "actions", "entries", "verify_chain",
+           "write_csv"]
+
+CSV_COLUMNS = ("id", "when_utc", "username", "printed_name", "role", "workstation", "action",
+               "record_type", "record_id", "lot_code", "reason", "signature_id", "old_values",
+               "new_values")
+
+
+def entries(session: UserSession, f: TrailFilter, *, before_id: int | None = None,
+            limit: int = 500) -> list[TrailEntry]:
+    with session.engine.connect() as conn:
+        return audit_trail.entries(conn, f, before_id=before_id, limit=limit)
+
+
+def actions(session: UserSession) -> list[str]:
+    with session.engine.connect() as conn:
+        return audit_trail.actions(conn)
+
+
+def verify_chain(session: UserSession) -> ChainReport:
+    with session.engine.connect() as conn:
+        return audit_chain.verify(conn)
+
+
+def write_csv(rows: list[TrailEntry], out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for e in rows:
+        writer.writerow([
+            e.id, e.at.astimezone(dt.UTC).isoformat(timespec="seconds"), e.username,
+            e.printed_name or "", e.role or "", e.workstation or "", e.action, e.record_type,
+            e.record_id or "", e.lot_code or "", e.reason or "", e.signature_id or "",
+            json.dumps(e.old_values, sort_keys=True) if e.old_values is not None else "",
+            json.dumps(e.new_values, sort_keys=True) if e.new_values is not None else "",
+        ])
