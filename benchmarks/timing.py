@@ -21,7 +21,7 @@ class Timing:
     @property
     def p95_ms(self) -> float:
         ordered = sorted(self.runs)
-        return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
 
     def line(self, bar_ms: float | None = None) -> str:
         verdict = ""

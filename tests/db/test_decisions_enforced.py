@@ -16,10 +16,10 @@ from app.db.engine import make_engine
 from app.db.errors import DecisionRefused, LoginFailed, SignatureRefused, StaleState
 from app.db.scram import scram_verifier
 from app.db.server import ServerTarget, connect
+from app.db.users import create_user
 from app.workflows import decisions as d
 from app.workflows.session import UserSession, login
 from app.workflows.signing import Credentials
-from app.db.users import create_user
 from tests.conftest import DEMO_BY_ROLE, DEMO_PASSWORDS, unique_username
 
 
@@ -201,7 +201,7 @@ def test_a_signature_on_a_stale_or_reused_connection_is_refused(
     url = db.url_for("arlo.approver", DEMO_PASSWORDS["arlo.approver"])
     with connect(url) as conn:
         time.sleep(1.5)
-        with pytest.raises(psycopg.Error, match="authenticated .* s ago"):
+        with pytest.raises(psycopg.Error, match=r"authenticated .* s ago"):
             conn.execute("SELECT quality.hold_lot(%s, 'x', 'available')", (code,))
     with owner_engine.begin() as conn:
         conn.execute(text("UPDATE quality.settings SET value = '10' "
@@ -341,7 +341,9 @@ def test_two_workstations_deciding_on_one_lot_at_once(people: People,
         outcomes: dict[str, object] = {}
         barrier = threading.Barrier(2)
 
-        def act(name: str, fn: object, lot: str = code) -> None:
+        def act(name: str, fn: object, lot: str = code,
+                outcomes: dict[str, object] = outcomes,
+                barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
             try:
                 outcomes[name] = fn(lot)  # type: ignore[operator]

@@ -4,7 +4,6 @@ SECURITY DEFINER function in the same schema."""
 from __future__ import annotations
 
 import datetime as dt
-
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +23,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.dialects.postgresql import TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import Base

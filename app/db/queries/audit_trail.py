@@ -38,7 +38,8 @@ class TrailEntry:
 
 def entries(conn: Connection, f: TrailFilter, *, before_id: int | None = None,
             limit: int = 500) -> list[TrailEntry]:
-    clauses, params = ["true"], {"limit": limit}
+    clauses: list[str] = ["true"]
+    params: dict[str, Any] = {"limit": limit}
     if f.lot_code:
         clauses.append("t.lot_id = (SELECT id FROM erp.lots WHERE lot_code = :lot)")
         params["lot"] = f.lot_code

@@ -4,7 +4,7 @@ waits in each role's approvals inbox."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, text
 
@@ -97,10 +97,7 @@ def _with_signatures(conn: Connection, rows: list[DecisionLine]) -> list[Decisio
             "WHERE record_type = 'lot_decision' AND record_id = ANY(:ids) ORDER BY id"),
             {"ids": list(by_id)}):
         by_id[s[0]].append(SignatureLine(*s[1:]))
-    return [DecisionLine(*(getattr(r, f) for f in (
-        "id", "lot_code", "action", "from_status", "to_status", "disposition", "reason",
-        "override_justification", "blockers", "state", "signatures_required", "created_at",
-        "created_by", "created_by_name")), signatures=by_id[r.id]) for r in rows]
+    return [replace(r, signatures=by_id[r.id]) for r in rows]
 
 
 def lot_history(conn: Connection, lot_code: str) -> list[DecisionLine]:

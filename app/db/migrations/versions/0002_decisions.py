@@ -5,8 +5,8 @@ Revises: 0001
 Create Date: 2026-11-25 12:30:37.745638
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from app.db.migrate import run_sql_file
