@@ -1,14 +1,66 @@
-"""The workstation's main window."""
+"""The workstation's main window: lots, the approvals inbox and the audit trail."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QTabWidget,
+    QVBoxLayout,
+)
 
 from app import __version__
+from app.db.errors import LoginFailed
+from app.views.audit_view import AuditPanel
+from app.views.inbox import InboxPanel
 from app.views.lot_browser.panel import LotBrowser
 from app.views.tasks import TaskRunner
-from app.workflows.session import UserSession
+from app.workflows import certificates
+from app.workflows.session import UserSession, verify_password
+
+
+class LockDialog(QDialog):
+    """The session is locked: only the same person's password opens it again."""
+
+    def __init__(self, session: UserSession, runner: TaskRunner) -> None:
+        super().__init__()
+        self.setWindowTitle("Lotproof — locked")
+        self._session = session
+        self._runner = runner
+        person = session.person
+        self.password = QLineEdit()
+        self.password.setObjectName("unlockPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #c53030;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
+        buttons.accepted.connect(self.unlock)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Locked. {person.printed_name} ({person.username}) — enter "
+                                "your password to continue."))
+        layout.addWidget(self.password)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def unlock(self) -> None:
+        self._runner.submit(verify_password, self._session, self.password.text(),
+                            on_result=lambda _ok: self.accept(),
+                            on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.password.clear()
+        self.error.setText(str(exc) if isinstance(exc, LoginFailed) else f"{exc}")
+
+    def reject(self) -> None:  # Escape does not unlock
+        pass
 
 
 class MainWindow(QMainWindow):
@@ -20,21 +72,37 @@ class MainWindow(QMainWindow):
         self.resize(1400, 820)
 
         self.lot_browser = LotBrowser(session, runner)
-        self.setCentralWidget(self.lot_browser)
+        self.inbox = InboxPanel(session, runner)
+        self.audit = AuditPanel(session, runner)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.lot_browser, "Lots")
+        self.tabs.addTab(self.inbox, "Approvals")
+        self.tabs.addTab(self.audit, "Audit trail")
+        self.setCentralWidget(self.tabs)
+
+        self.inbox.open_lot.connect(self.show_lot)
+        self.inbox.count_changed.connect(
+            lambda n: self.tabs.setTabText(1, f"Approvals ({n})" if n else "Approvals"))
+        self.inbox.decision_made.connect(self._decision_made)
+        self.lot_browser.decision_made.connect(lambda _code: self.inbox.refresh())
+        self.lot_browser.detail.certificate_button.clicked.connect(self.save_certificate)
 
         find = QAction("Find lot", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: self.lot_browser.search.setFocus())
+        find.triggered.connect(self._focus_search)
         refresh = QAction("Refresh", self)
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self.lot_browser.apply_filters)
+        refresh.triggered.connect(self.refresh)
+        lock = QAction("Lock session", self)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.triggered.connect(self.lock)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        lots_menu = self.menuBar().addMenu("&Lots")
-        lots_menu.addActions([find, refresh])
-        lots_menu.addSeparator()
-        lots_menu.addAction(quit_action)
+        menu = self.menuBar().addMenu("&Lotproof")
+        menu.addActions([find, refresh])
+        menu.addSeparator()
+        menu.addActions([lock, quit_action])
 
         person = session.person
         self.user_label = QLabel(f"{person.printed_name} — {person.role_title}")
@@ -43,3 +111,45 @@ class MainWindow(QMainWindow):
         self.database_label.setObjectName("statusDatabase")
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.database_label)
+
+    def _focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.lot_browser)
+        self.lot_browser.search.setFocus()
+
+    def show_lot(self, lot_code: str) -> None:
+        self.tabs.setCurrentWidget(self.lot_browser)
+        self.lot_browser.open_lot(lot_code)
+
+    def refresh(self) -> None:
+        self.lot_browser.apply_filters()
+        self.inbox.refresh()
+
+    def _decision_made(self, lot_code: str) -> None:
+        self.lot_browser.model.refresh_lot(lot_code)
+        current = self.lot_browser.current_view
+        if current is not None and current.detail.lot.lot_code == lot_code:
+            self.lot_browser.open_lot(lot_code)
+
+    def lock(self) -> None:
+        self.session.signing.lock()
+        LockDialog(self.session, self.runner).exec()
+
+    def save_certificate(self) -> None:
+        view = self.lot_browser.current_view
+        if view is None:
+            return
+        code = view.detail.lot.lot_code
+        path, _ = QFileDialog.getSaveFileName(self, "Save release certificate",
+                                              f"release-certificate-{code}.pdf", "PDF (*.pdf)")
+        if path:
+            self.save_certificate_to(code, Path(path))
+
+    def save_certificate_to(self, lot_code: str, path: Path) -> None:
+        self.statusBar().showMessage(f"Writing the release certificate of {lot_code}…")
+        self.runner.submit(certificates.release_certificate, self.session, lot_code,
+                           on_result=lambda data: self._written(path, data),
+                           on_error=lambda exc: self.statusBar().showMessage(str(exc), 10_000))
+
+    def _written(self, path: Path, data: bytes) -> None:
+        path.write_bytes(data)
+        self.statusBar().showMessage(f"Saved {path}", 10_000)

@@ -11,10 +11,11 @@ from app.db import audit_chain
 from app.db.audit_chain import ChainReport
 from app.db.queries import audit_trail
 from app.db.queries.audit_trail import TrailEntry, TrailFilter
+from app.reports import audit_trail_pdf
 from app.workflows.session import UserSession
 
-__all__ = ["ChainReport", "TrailEntry", "TrailFilter", "actions", "entries", "verify_chain",
-           "write_csv"]
+__all__ = ["ChainReport", "TrailEntry", "TrailFilter", "actions", "entries", "export_pdf",
+           "verify_chain", "write_csv"]
 
 CSV_COLUMNS = ("id", "when_utc", "username", "printed_name", "role", "workstation", "action",
                "record_type", "record_id", "lot_code", "reason", "signature_id", "old_values",
@@ -35,6 +36,14 @@ def actions(session: UserSession) -> list[str]:
 def verify_chain(session: UserSession) -> ChainReport:
     with session.engine.connect() as conn:
         return audit_chain.verify(conn)
+
+
+def export_pdf(session: UserSession, f: TrailFilter, limit: int = 5000) -> bytes:
+    rows = entries(session, f, limit=limit)
+    parts = [f"{k}={v}" for k, v in vars(f).items() if v]
+    return audit_trail_pdf.render(rows, filter_text=", ".join(parts),
+                                  generated_by=f"{session.person.printed_name} "
+                                               f"({session.person.username})")
 
 
 def write_csv(rows: list[TrailEntry], out: TextIO) -> None:

@@ -7,7 +7,8 @@ from app.db.queries.lot_browser import SORT_KEYS, Cursor, LotFilter, LotRow, Pag
 from app.db.queries.lot_detail import LotDetail
 from app.workflows.session import UserSession
 
-__all__ = ["SORT_KEYS", "Cursor", "LotDetail", "LotFilter", "LotRow", "Page", "browse", "count", "detail", "sites"]
+__all__ = ["SORT_KEYS", "Cursor", "LotDetail", "LotFilter", "LotRow", "Page", "browse", "count",
+           "detail", "row", "sites"]
 
 
 def browse(session: UserSession, f: LotFilter, sort: str = "lot_code", *,
@@ -15,6 +16,11 @@ def browse(session: UserSession, f: LotFilter, sort: str = "lot_code", *,
     with session.engine.connect() as conn:
         return lot_browser.fetch_page(conn, f, sort, descending=descending, after=after,
                                       limit=limit)
+
+
+def row(session: UserSession, lot_code: str) -> LotRow | None:
+    with session.engine.connect() as conn:
+        return lot_browser.lot_row(conn, lot_code)
 
 
 def count(session: UserSession, f: LotFilter) -> int:

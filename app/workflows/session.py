@@ -49,3 +49,11 @@ def owner_session(target: ServerTarget) -> UserSession:
     engine = make_engine(target.admin_url, application_name="lotproof admin")
     username = target.admin_url.username or "owner"
     return UserSession(target, Person(username, f"{username} (database owner)", "owner"), engine)
+
+
+def verify_password(session: UserSession, password: str) -> bool:
+    """Check the person's password with a fresh connection (unlocking a locked session)."""
+    from app.db.server import connect
+
+    connect(session.target.url_for(session.person.username, password)).close()
+    return True

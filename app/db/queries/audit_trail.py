@@ -35,6 +35,14 @@ class TrailEntry:
     reason: str | None
     signature_id: int | None
 
+    def changes(self, limit: int = 8) -> str:
+        """What changed, in words: `field: old → new`, or the values of a new record."""
+        old, new = self.old_values or {}, self.new_values or {}
+        changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)][:limit]
+        if not self.old_values:
+            return "new: " + ", ".join(f"{k}={new[k]}" for k in changed)
+        return "; ".join(f"{k}: {old.get(k)} → {new.get(k)}" for k in changed)
+
 
 def entries(conn: Connection, f: TrailFilter, *, before_id: int | None = None,
             limit: int = 500) -> list[TrailEntry]:

@@ -241,6 +241,11 @@ def _dimension_page(conn: Connection, f: LotFilter, key: SortKey, descending: bo
     return rows + _run(conn, clauses, f"l.lot_code {direction}", params)
 
 
+def lot_row(conn: Connection, lot_code: str) -> LotRow | None:
+    rows = _run(conn, ["l.lot_code = :code"], "l.lot_code", {"code": lot_code, "limit": 1})
+    return rows[0] if rows else None
+
+
 def count_lots(conn: Connection, f: LotFilter) -> int:
     params: dict[str, Any] = {}
     where = " AND ".join(_filters(conn, f, params)) or "true"

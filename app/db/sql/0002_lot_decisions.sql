@@ -142,7 +142,8 @@ BEGIN
 END $$;
 
 -- Why a lot may not be released yet; empty when it may. Documents, results against the
--- company's spec (not the supplier's claim) and the supplier's approval.
+-- company's spec (not the supplier's claim) and the supplier's approval. Only a first release is
+-- checked: a lot released once (or available before a hold) is not held back by them again.
 CREATE FUNCTION quality.release_blockers(p_lot_id bigint) RETURNS text[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog
@@ -157,6 +158,11 @@ DECLARE
     b text[] := '{}';
 BEGIN
     SELECT * INTO v_lot FROM erp.lots WHERE id = p_lot_id;
+    IF v_lot.status NOT IN ('quarantine', 'hold') OR EXISTS (
+        SELECT 1 FROM quality.lot_state s WHERE s.lot_id = p_lot_id
+          AND (s.released_once OR coalesce(s.status_before_hold = 'available', false))) THEN
+        RETURN b;
+    END IF;
     SELECT * INTO v_item FROM erp.items WHERE id = v_lot.item_id;
     IF v_lot.supplier_id IS NOT NULL THEN
         SELECT * INTO v_supplier FROM erp.suppliers WHERE id = v_lot.supplier_id;
@@ -268,10 +274,7 @@ BEGIN
     IF t.needs_reason AND coalesce(btrim(p_reason), '') = '' THEN
         RAISE EXCEPTION 'lifting a hold needs a reason' USING ERRCODE = 'LP422';
     END IF;
-    -- Only a first release is checked: a lot that was available before its hold was released once.
-    IF NOT (coalesce(st.released_once, false) OR coalesce(st.status_before_hold = 'available', false)) THEN
-        blockers := quality.release_blockers(v.id);
-    END IF;
+    blockers := quality.release_blockers(v.id);
     IF cardinality(blockers) > 0 AND coalesce(btrim(p_override_justification), '') = '' THEN
         RAISE EXCEPTION 'lot % cannot be released: %', p_lot, array_to_string(blockers, '; ')
             USING ERRCODE = 'LP422',

@@ -5,21 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.views.style import STATUS_COLOURS, status_label
-from app.workflows.lots import LotDetail
+from app.workflows.lot_view import LotView
+
+STATUS_COLOURS_QCOLOR_INVALID = QColor("#c53030")
 
 
 def _text(value: object) -> str:
@@ -54,7 +61,7 @@ def _fill(table: QTableWidget, rows: list[list[object]]) -> None:
 
 
 class LotDetailPanel(QWidget):
-    def __init__(self) -> None:
+    def __init__(self, decision_bar: QWidget | None = None) -> None:
         super().__init__()
         self.title = QLabel("Select a lot")
         self.title.setObjectName("lotTitle")
@@ -80,10 +87,16 @@ class LotDetailPanel(QWidget):
             self.fields[key] = value
             self.form.addRow(label, value)
 
+        self.history = QTreeWidget()
+        self.history.setObjectName("lotHistory")
+        self.history.setHeaderLabels(["When (UTC)", "Decision", "By", "State", "Reason"])
+        self.history.setAlternatingRowColors(True)
+        self.history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.stock = _table(["Site", "Location", "Kind", "Quantity"])
         self.movements = _table(["When", "Movement", "Quantity", "From", "To", "Reference"])
         self.tabs = QTabWidget()
         self.tabs.addTab(attributes, "Attributes")
+        self.tabs.addTab(self.history, "History")
         self.tabs.addTab(self.stock, "Stock")
         self.tabs.addTab(self.movements, "Movements")
 
@@ -91,9 +104,23 @@ class LotDetailPanel(QWidget):
         self.pages.addWidget(self.message)
         self.pages.addWidget(self.tabs)
 
+        self.blockers = QLabel("")
+        self.blockers.setObjectName("lotBlockers")
+        self.blockers.setWordWrap(True)
+        self.certificate_button = QPushButton("Release certificate…")
+        self.certificate_button.setObjectName("certificateButton")
+        self.certificate_button.setEnabled(False)
+        heading = QHBoxLayout()
+        heading.addWidget(self.status)
+        heading.addStretch(1)
+        heading.addWidget(self.certificate_button)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.status)
+        layout.addLayout(heading)
+        if decision_bar is not None:
+            layout.addWidget(decision_bar)
+        layout.addWidget(self.blockers)
         layout.addWidget(self.pages, 1)
 
     def show_loading(self, lot_code: str) -> None:
@@ -105,13 +132,29 @@ class LotDetailPanel(QWidget):
         self.message.setText(message)
         self.pages.setCurrentWidget(self.message)
 
-    def show_detail(self, detail: LotDetail) -> None:
+    def show_detail(self, view: LotView) -> None:
+        detail = view.detail
         a = detail.lot
         self.title.setText(a.lot_code)
         colour = STATUS_COLOURS.get(a.status, "#2d3748")
+        since = ""
+        if view.state.updated_at is not None:
+            since = (f" — since {view.state.updated_at:%Y-%m-%d %H:%M} by "
+                     f"{view.state.updated_by}")
+        hold = " (recall hold)" if view.state.hold_kind == "recall" else ""
         self.status.setText(
-            f'<span style="color:{colour}; font-weight:600">{status_label(a.status)}</span>'
+            f'<span style="color:{colour}; font-weight:600">{status_label(a.status)}{hold}'
+            f'</span><span style="color:#4a5568">{since}</span>'
         )
+        if view.pending is not None:
+            self.blockers.setText(f"⏳ {view.pending.title} waits for a second signature "
+                                  f"(decision #{view.pending.id}).")
+        elif view.blockers:
+            self.blockers.setText("Release blocked: " + "; ".join(view.blockers))
+        else:
+            self.blockers.setText("")
+        self.certificate_button.setEnabled(view.has_release)
+        self._fill_history(view)
         supplier = f"{a.supplier_name} ({a.supplier_status})" if a.supplier_name else "In-house"
         values = {
             "item": f"{a.item_sku} — {a.item_name}",
@@ -133,6 +176,28 @@ class LotDetailPanel(QWidget):
                            for s in detail.stock])
         _fill(self.movements, [[m.moved_at, m.kind.replace("_", " "), m.qty, m.from_location,
                                 m.to_location, m.reference] for m in detail.movements])
-        self.tabs.setTabText(1, f"Stock ({len(detail.stock)})")
-        self.tabs.setTabText(2, f"Movements ({len(detail.movements)})")
+        self.tabs.setTabText(1, f"History ({len(view.history)})")
+        self.tabs.setTabText(2, f"Stock ({len(detail.stock)})")
+        self.tabs.setTabText(3, f"Movements ({len(detail.movements)})")
         self.pages.setCurrentWidget(self.tabs)
+
+    def _fill_history(self, view: LotView) -> None:
+        self.history.clear()
+        for h in reversed(view.history):
+            item = QTreeWidgetItem([
+                h.created_at.strftime("%Y-%m-%d %H:%M"),
+                f"{h.title}: {status_label(h.from_status)} → {status_label(h.to_status)}",
+                h.created_by_name or h.created_by,
+                h.state,
+                h.reason or "",
+            ])
+            if h.override_justification:
+                QTreeWidgetItem(item, ["", f"Override: {h.override_justification}", "", "",
+                                       "; ".join(h.blockers)])
+            for s in h.signatures:
+                line = QTreeWidgetItem(item, ["", f"✍ {s.manifestation()}", "", "", ""])
+                line.setFirstColumnSpanned(False)
+                if not s.valid:
+                    line.setForeground(1, STATUS_COLOURS_QCOLOR_INVALID)
+            self.history.addTopLevelItem(item)
+            item.setExpanded(True)

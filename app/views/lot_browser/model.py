@@ -137,6 +137,21 @@ class LotTableModel(QAbstractTableModel):
         self.loading_changed.emit(False)
         self.failed.emit(str(exc))
 
+    def refresh_lot(self, lot_code: str) -> None:
+        """Fetch one lot again and update its row where it is shown (not a full reload)."""
+        generation = self._generation
+        self._runner.submit(lots.row, self._session, lot_code,
+                            on_result=lambda r: self._replace_row(generation, lot_code, r))
+
+    def _replace_row(self, generation: int, lot_code: str, fresh: LotRow | None) -> None:
+        if generation != self._generation or fresh is None:
+            return
+        for index, current in enumerate(self._rows):
+            if current.lot_code == lot_code:
+                self._rows[index] = fresh
+                self.dataChanged.emit(self.index(index, 0),
+                                      self.index(index, len(COLUMNS) - 1))
+
     @property
     def loading(self) -> bool:
         return self._loading

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 from app.db.models.erp import LOT_STATUSES
 from app.views.lot_browser.detail import LotDetailPanel
 from app.views.lot_browser.model import COLUMNS, LotTableModel
+from app.views.lot_decisions import LotDecisionBar
 from app.views.style import status_label
 from app.views.tasks import TaskRunner
 from app.workflows import lots
-from app.workflows.lots import LotDetail, LotFilter
+from app.workflows.lot_view import LotView, lot_view
+from app.workflows.lots import LotFilter
 from app.workflows.session import UserSession
 
 SEARCH_DELAY_MS = 150
@@ -35,6 +37,7 @@ EXPIRY_WINDOWS = ((None, "Any expiry"), (30, "Expiring within 30 days"),
 
 class LotBrowser(QWidget):
     lot_selected = Signal(str)
+    decision_made = Signal(str)
 
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
         super().__init__()
@@ -42,6 +45,7 @@ class LotBrowser(QWidget):
         self._runner = runner
         self._count_generation = 0
         self._detail_generation = 0
+        self.current_view: LotView | None = None
 
         self.search = QLineEdit()
         self.search.setObjectName("lotSearch")
@@ -108,7 +112,9 @@ class LotBrowser(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
-        self.detail = LotDetailPanel()
+        self.decision_bar = LotDecisionBar(session, runner)
+        self.decision_bar.decided.connect(self._decided)
+        self.detail = LotDetailPanel(self.decision_bar)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
@@ -173,7 +179,8 @@ class LotBrowser(QWidget):
             header.blockSignals(False)
 
     def _page_loaded(self, rows: int) -> None:
-        if rows and not self.table.selectionModel().hasSelection() and rows <= 200:
+        # Show the first lot when nothing is shown yet (not over a lot opened from elsewhere).
+        if rows and self._detail_generation == 0 and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
     def _show_failure(self, message: str) -> None:
@@ -194,15 +201,24 @@ class LotBrowser(QWidget):
         generation = self._detail_generation
         self.detail.show_loading(lot_code)
         self.lot_selected.emit(lot_code)
+        self.decision_bar.show_lot(None)
         self._runner.submit(
-            lots.detail, self._session, lot_code,
-            on_result=lambda d: self._detail_loaded(generation, d),
+            lot_view, self._session, lot_code,
+            on_result=lambda v: self._detail_loaded(generation, v),
             on_error=lambda exc: self._detail_failed(generation, exc),
         )
 
-    def _detail_loaded(self, generation: int, detail: LotDetail) -> None:
+    def _detail_loaded(self, generation: int, view: LotView) -> None:
         if generation == self._detail_generation:
-            self.detail.show_detail(detail)
+            self.current_view = view
+            self.detail.show_detail(view)
+            self.decision_bar.show_lot(view)
+
+    def _decided(self, lot_code: str) -> None:
+        """After a decision: the lot's detail and its row in the table show the new state."""
+        self.open_lot(lot_code)
+        self.model.refresh_lot(lot_code)
+        self.decision_made.emit(lot_code)
 
     def _detail_failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._detail_generation:
