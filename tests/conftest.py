@@ -22,6 +22,7 @@ from app.db import migrate
 from app.db.demo.load import DEMO_USERS, seed_demo
 from app.db.engine import make_engine
 from app.db.server import DRIVER, ServerTarget, connect, open_server
+from app.workflows.demo_history import add_quality_history
 
 TEMPLATE = "lotproof_test_template"
 _numbers = itertools.count(1)
@@ -57,6 +58,7 @@ def template(pg_server: ServerTarget) -> ServerTarget:
     migrate.upgrade(engine)
     seed_demo(target.admin_url, engine, scale="small", seed=7)
     engine.dispose()
+    add_quality_history(target, seed=7)
     return target
 
 

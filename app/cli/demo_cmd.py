@@ -11,6 +11,7 @@ from app.db import migrate
 from app.db.demo.load import seed_demo
 from app.db.demo.simulate import SCALES
 from app.db.engine import make_engine
+from app.workflows.demo_history import add_quality_history
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,9 +44,10 @@ def seed_command(args: argparse.Namespace) -> int:
         report = seed_demo(target.admin_url, engine, scale=args.scale, seed=args.seed,
                            as_of=args.as_of, reset=args.reset, progress=progress)
         engine.dispose()
+        signed = add_quality_history(target, seed=args.seed, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(f"seeded {args.scale} demo data in {report.seconds:.1f} s: "
           f"{report.rows.get('lots', 0):,} lots, {report.rows.get('movements', 0):,} movements, "
-          f"{report.rows.get('shipments', 0):,} shipments")
+          f"{report.rows.get('shipments', 0):,} shipments; {signed} signed quality decisions")
     return 0

@@ -34,7 +34,11 @@ def open_image(data: bytes, filename: str, limits: Limits) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DocumentError(filename, f"image is too large to decode safely ({exc})") from exc
+        raise DocumentError(
+            filename,
+            f"image is larger than the {limits.max_image_pixels:,} pixels allowed "
+            f"(possible decompression bomb: {exc})",
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DocumentError(filename, f"the image file is damaged or unsupported ({exc})") from exc
     check_size(image, filename, limits)

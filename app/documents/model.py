@@ -6,6 +6,7 @@ Coordinates are PDF points with the origin at the top left of the page as displa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -89,6 +90,51 @@ class Line:
         return self.bottom - self.top
 
 
+@dataclass(frozen=True, slots=True)
+class PageFrame:
+    """How an OCR'd page's words relate to the page as stored.
+
+    Words of OCR'd pages are kept upright and deskewed, so lines and tables line up; this
+    maps their boxes back onto the stored page for provenance. The image was turned
+    ``quarter_turns`` times counter-clockwise, then by ``skew`` degrees counter-clockwise about
+    its centre (PIL's convention, y down).
+    """
+
+    width_px: int  # the stored page's image
+    height_px: int
+    quarter_turns: int
+    skew: float
+    points_per_pixel: float
+
+    def pixel_to_source(self, x: float, y: float) -> tuple[float, float]:
+        turned_w, turned_h = (
+            (self.width_px, self.height_px)
+            if self.quarter_turns % 2 == 0
+            else (self.height_px, self.width_px)
+        )
+        if self.skew:
+            cx, cy = turned_w / 2, turned_h / 2
+            a = math.radians(self.skew)
+            dx, dy = x - cx, y - cy
+            x = cx + dx * math.cos(a) - dy * math.sin(a)
+            y = cy + dx * math.sin(a) + dy * math.cos(a)
+        for _ in range(self.quarter_turns % 4):
+            # undo one counter-clockwise quarter turn of an image `turned_w` wide
+            x, y = turned_h - y, x
+            turned_w, turned_h = turned_h, turned_w
+        return x, y
+
+    def to_source(self, box: BBox) -> BBox:
+        """A box in upright-frame points to a box in stored-page points."""
+        k = self.points_per_pixel
+        corners = [
+            self.pixel_to_source(x / k, y / k) for x in (box[0], box[2]) for y in (box[1], box[3])
+        ]
+        xs = [c[0] * k for c in corners]
+        ys = [c[1] * k for c in corners]
+        return (min(xs), min(ys), max(xs), max(ys))
+
+
 @dataclass(slots=True)
 class Page:
     number: int  # 1-based
@@ -101,6 +147,10 @@ class Page:
     skew: float = 0.0  # small-angle correction applied before OCR, degrees
     mean_confidence: float = 1.0
     seconds: float = 0.0
+    frame: PageFrame | None = None  # OCR pages: maps word boxes back to the stored page
+
+    def source_bbox(self, box: BBox) -> BBox:
+        return self.frame.to_source(box) if self.frame is not None else box
 
     @property
     def text(self) -> str:

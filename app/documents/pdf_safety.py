@@ -57,14 +57,16 @@ def _check_inflated_size(data: bytes, filename: str, limits: Limits) -> None:
         inflater = zlib.decompressobj()
         position = begin
         try:
-            while position < len(data):
-                chunk = data[position : position + 65536]
-                position += len(chunk)
-                out = inflater.decompress(chunk, _CHUNK)
+            while not inflater.eof:
+                if inflater.unconsumed_tail:
+                    buffer = inflater.unconsumed_tail
+                elif position < len(data):
+                    buffer = data[position : position + 65536]
+                    position += len(buffer)
+                else:
+                    break
+                out = inflater.decompress(buffer, _CHUNK)
                 total += len(out)
-                while inflater.unconsumed_tail and total <= limits.max_decompressed_bytes:
-                    out = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
-                    total += len(out)
                 if total > limits.max_decompressed_bytes:
                     raise DocumentError(
                         filename,
@@ -72,8 +74,8 @@ def _check_inflated_size(data: bytes, filename: str, limits: Limits) -> None:
                         f"{limits.max_decompressed_bytes // (1024 * 1024)} MB "
                         "(possible decompression bomb)",
                     )
-                if inflater.eof:
-                    break
+                if not out and inflater.unconsumed_tail == buffer:
+                    break  # no progress: not a stream zlib can read
         except zlib.error:
             continue
 

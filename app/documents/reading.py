@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import logging
+import threading
 import time
 from typing import Any
 
@@ -22,6 +22,10 @@ from app.documents.text_layer import read_text_layer
 from app.documents.text_quality import is_usable
 
 log = logging.getLogger(__name__)
+
+# PDFium keeps global state and is not thread-safe: anything in the application that calls
+# pypdfium2 (a page viewer, thumbnails) must hold this lock while it does.
+PDFIUM_LOCK = threading.RLock()
 
 _PDFIUM_PASSWORD_ERROR = 4
 
@@ -71,9 +75,11 @@ def _read_pdf(
     force_ocr: bool,
 ) -> Document:
     check_pdf_bytes(data, filename, limits)
-    rendered = _open_pdfium(data, filename)
+    with PDFIUM_LOCK:
+        rendered = _open_pdfium(data, filename)
     try:
-        total = len(rendered)
+        with PDFIUM_LOCK:
+            total = len(rendered)
         if total == 0:
             raise DocumentError(filename, "the PDF has no pages")
         if total > limits.max_pages:
@@ -87,7 +93,8 @@ def _read_pdf(
             if progress is not None:
                 progress(index + 1, total)
     finally:
-        rendered.close()
+        with PDFIUM_LOCK:
+            rendered.close()
     return Document(filename=filename, kind="pdf", pages=pages)
 
 
@@ -96,39 +103,40 @@ def _read_pdf_page(
 ) -> Page:
     number = index + 1
     started = time.perf_counter()
-    pdf_page = rendered[index]
-    try:
-        width, height = (float(v) for v in pdf_page.get_size())
-        if not force_ocr:
-            try:
-                layer = read_text_layer(pdf_page, number)
-                words = layer.words
-                garbled = layer.unicode_map_errors > max(10, layer.chars // 5)
-            except pdfium.PdfiumError as exc:  # a broken content stream: fall back to OCR
-                log.info("%s page %d: text layer unreadable (%s)", budget.filename, number, exc)
-                words, garbled = [], True
-            if not garbled and is_usable([w.text for w in words]):
-                return Page(
-                    number=number,
-                    width=width,
-                    height=height,
-                    method="text",
-                    words=words,
-                    lines=group_lines(words),
-                    seconds=time.perf_counter() - started,
-                )
-        budget.check()
-        image = _render(pdf_page, width, height, limits, budget.filename, number)
-        return ocr_page(
-            image,
-            number=number,
-            page_width=width,
-            page_height=height,
-            budget=budget,
-            language=limits.ocr_language,
-        )
-    finally:
-        pdf_page.close()
+    with PDFIUM_LOCK:  # PDFium is not thread-safe; OCR below runs without the lock
+        pdf_page = rendered[index]
+        try:
+            width, height = (float(v) for v in pdf_page.get_size())
+            if not force_ocr:
+                try:
+                    layer = read_text_layer(pdf_page, number)
+                    words = layer.words
+                    garbled = layer.unicode_map_errors > max(10, layer.chars // 5)
+                except pdfium.PdfiumError as exc:  # a broken content stream: OCR it
+                    log.info("%s page %d: no text layer (%s)", budget.filename, number, exc)
+                    words, garbled = [], True
+                if not garbled and is_usable([w.text for w in words]):
+                    return Page(
+                        number=number,
+                        width=width,
+                        height=height,
+                        method="text",
+                        words=words,
+                        lines=group_lines(words),
+                        seconds=time.perf_counter() - started,
+                    )
+            budget.check()
+            image = _render(pdf_page, width, height, limits, budget.filename, number)
+        finally:
+            pdf_page.close()
+    return ocr_page(
+        image,
+        number=number,
+        page_width=width,
+        page_height=height,
+        budget=budget,
+        language=limits.ocr_language,
+    )
 
 
 def _render(

@@ -19,6 +19,8 @@ from app.documents.model import Word
 
 _LIGATURES = {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _GAP_FACTOR = 0.3  # a gap wider than this share of the character height starts a new word
+_SOFT_GAP_FACTOR = 0.2  # ... or this share where PDFium generated a space
+_SOFT = "soft"
 
 
 @dataclass(slots=True)
@@ -73,7 +75,8 @@ def read_text_layer(page: Any, number: int) -> TextLayer:
 def _read(handle: Any, transform: _Transform, number: int) -> TextLayer:
     count = pdfium_c.FPDFText_CountChars(handle)
     rect = pdfium_c.FS_RECTF()
-    chars: list[_Char | None] = []  # None marks a break (whitespace or skipped glyph)
+    # None marks a break (whitespace or skipped glyph); _SOFT a space PDFium generated
+    chars: list[_Char | str | None] = []
     angles: dict[int, int] = {}
     char_angles: list[int] = []
     map_errors = 0
@@ -83,7 +86,8 @@ def _read(handle: Any, transform: _Transform, number: int) -> TextLayer:
             map_errors += 1
         text = chr(code) if 0 < code < 0x110000 else ""
         if not text or text.isspace() or code in (0xFFFE, 0xFFFF) or code < 0x20:
-            chars.append(None)
+            generated = pdfium_c.FPDFText_IsGenerated(handle, index) == 1
+            chars.append(_SOFT if generated and text == " " else None)
             char_angles.append(0)
             continue
         # the loose box spans the font's advance and ascent/descent: tight ink boxes make
@@ -103,15 +107,19 @@ def _read(handle: Any, transform: _Transform, number: int) -> TextLayer:
         chars.append(_Char(_LIGATURES.get(text, text), x0, y0, x1, y1))
     dominant = max(angles, key=lambda k: angles[k]) if angles else 0
     words = _join_words(
-        [c if c is not None and char_angles[i] == dominant else None for i, c in enumerate(chars)],
+        [
+            c if not isinstance(c, _Char) or char_angles[i] == dominant else None
+            for i, c in enumerate(chars)
+        ],
         number,
     )
     return TextLayer(words=words, unicode_map_errors=map_errors, chars=count)
 
 
-def _join_words(chars: list[_Char | None], number: int) -> list[Word]:
+def _join_words(chars: list[_Char | str | None], number: int) -> list[Word]:
     words: list[Word] = []
     current: list[_Char] = []
+    soft = False
 
     def flush() -> None:
         if current:
@@ -132,6 +140,10 @@ def _join_words(chars: list[_Char | None], number: int) -> list[Word]:
     for char in chars:
         if char is None:
             flush()
+            soft = False
+            continue
+        if isinstance(char, str):
+            soft = True
             continue
         if current:
             prev = current[-1]
@@ -139,8 +151,12 @@ def _join_words(chars: list[_Char | None], number: int) -> list[Word]:
             prev_mid = (prev.top + prev.bottom) / 2
             mid = (char.top + char.bottom) / 2
             gap = char.x0 - prev.x1
-            if gap > _GAP_FACTOR * height or gap < -height or abs(mid - prev_mid) > height * 0.6:
+            # PDFium also "generates" spaces inside letter-spaced words ("S A M P L E"):
+            # believe a generated space only where there is a gap to match
+            limit = _SOFT_GAP_FACTOR if soft else _GAP_FACTOR
+            if gap > limit * height or gap < -height or abs(mid - prev_mid) > height * 0.6:
                 flush()
+        soft = False
         current.append(char)
     flush()
     return words

@@ -2,7 +2,7 @@
 
 Garbled layers come from fonts without a usable ToUnicode map: pdfminer then yields
 ``(cid:123)`` tokens, U+FFFD, private-use code points, or a consistent letter substitution
-("MNM2{{NLM8P"). Real text, in any language, is mostly tokens that are either numbers or
+("QRQ4{{PRS7T"). Real text, in any language, is mostly tokens that are either numbers or
 runs of letters with vowels; substituted text is not.
 """
 
@@ -33,7 +33,9 @@ def _is_plausible(token: str) -> bool:
     # non-Latin scripts (Korean, Chinese, Cyrillic, Greek): accept letter-only tokens
     if all(ch.isalpha() or ch in "-'’." for ch in core) and any(ord(ch) > 0x2FF for ch in core):
         return True
-    # mixed alphanumerics are normal in codes (H225, UN1993, BN12000005207, 27675_0002355100)
+    # mixed alphanumerics are normal in codes (H225, UN1993, AB1200034, 12345_0009876)
+    if any(0x80 <= ord(ch) <= 0x2FF for ch in core):
+        return False  # accented letters outside a word-shaped token: a substituted font
     letters = sum(ch.isalpha() for ch in core)
     digits = sum(ch.isdigit() for ch in core)
     other = len(core) - letters - digits
@@ -46,7 +48,7 @@ def text_layer_score(tokens: Sequence[str]) -> float:
         return 0.0
     joined = " ".join(tokens)
     bad_chars = len(_CID.findall(joined)) + sum(
-        1 for ch in joined if ch == "\ufffd" or 0xE000 <= ord(ch) <= 0xF8FF
+        1 for ch in joined if ch == "\ufffd" or 0xE000 <= ord(ch) <= 0xF8FF or 0x80 <= ord(ch) < 0xA0
     )
     if bad_chars > max(3, len(tokens) // 10):
         return 0.0

@@ -12,6 +12,7 @@ from app.db import migrate
 from app.db.demo.load import seed_demo
 from app.db.engine import make_engine
 from app.db.server import ServerTarget
+from app.workflows.demo_history import add_quality_history
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ def prepare(target: ServerTarget, *, demo_if_empty: bool,
         migrate.upgrade(engine)
         if demo_if_empty and _is_empty(engine):
             seed_demo(target.admin_url, engine, scale="small", progress=progress)
+            add_quality_history(target, progress=progress)
     finally:
         engine.dispose()
 

@@ -338,6 +338,8 @@ def test_two_workstations_deciding_on_one_lot_at_once(people: People,
             conn.execute(text("UPDATE erp.suppliers SET approval_status = 'approved' WHERE id = "
                               "(SELECT supplier_id FROM erp.lots WHERE lot_code = :c)"),
                          {"c": code})
+            conn.execute(text("UPDATE quality.item_specs SET active = false WHERE item_id = "
+                              "(SELECT item_id FROM erp.lots WHERE lot_code = :c)"), {"c": code})
         outcomes: dict[str, object] = {}
         barrier = threading.Barrier(2)
 

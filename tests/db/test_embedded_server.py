@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psutil
@@ -21,6 +22,18 @@ def _postmasters(pgdata: Path) -> list[psutil.Process]:
     return found
 
 
+def _all_stopped(pgdata: Path, within: float = 10.0) -> bool:
+    """The server's processes are gone (they may take a moment to be reaped)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        alive = [p for p in _postmasters(pgdata)
+                 if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_start_requires_password_keeps_data_and_stops(tmp_path: Path) -> None:
     root = tmp_path / "db"
     target = open_server(root)
@@ -34,13 +47,13 @@ def test_start_requires_password_keeps_data_and_stops(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE public.kept (n int)")
         conn.execute("INSERT INTO public.kept VALUES (42)")
     target.stop()
-    assert _postmasters(root / "pgdata") == []
+    assert _all_stopped(root / "pgdata")
 
     again = open_server(root)
     with connect(again.admin_url) as conn:
         assert conn.execute("SELECT n FROM public.kept").fetchone() == (42,)
     again.stop()
-    assert _postmasters(root / "pgdata") == []
+    assert _all_stopped(root / "pgdata")
 
 
 def test_wrong_superuser_password_is_a_clear_login_error(tmp_path: Path) -> None:

@@ -1,0 +1,231 @@
+"""A realistic quality history for the demo data, made through the same database functions as
+real decisions: recent receipts wait in quarantine, most were released on verified COAs, some were
+put on hold, rejected and dispositioned by two people, and a few decisions still wait in the
+approvals inbox for a second signature.
+
+Documents are stored as the owner for now (document ingestion by inspectors arrives with the
+documents workflow); every decision is signed by a demo user on a fresh connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from app.db.demo.documents import SPECS, coa_pdf, coa_rows, simple_pdf
+from app.db.demo.load import DEMO_USERS
+from app.db.engine import make_engine
+from app.db.server import ServerTarget
+from app.workflows import decisions
+from app.workflows.session import UserSession, login
+from app.workflows.signing import Credentials
+
+PASSWORDS = {u: p for u, _n, _r, p in DEMO_USERS}
+HOLD_REASONS = ("Damaged packaging found at receipt", "Temperature logger alarm in transit",
+                "Label does not match the purchase order", "Customer complaint on a sister lot",
+                "Seal broken on two drums")
+REJECT_REASONS = ("Result out of specification on the supplier COA",
+                  "Foreign matter found at incoming inspection")
+
+
+@dataclass
+class Candidate:
+    lot_id: int
+    lot_code: str
+    item_id: int
+    category: str
+    product: str
+    supplier_id: int | None
+    supplier: str | None
+    supplier_lot: str | None
+    manufactured: dt.date
+    expires: dt.date
+    required: list[str]
+
+
+def add_quality_history(target: ServerTarget, *, seed: int = 1, lots: int = 40,
+                        progress: Callable[[str, int, int], None] | None = None) -> int:
+    """Returns the number of signed decisions made."""
+    owner = make_engine(target.admin_url, application_name="lotproof demo setup")
+    rng = random.Random(seed)
+    try:
+        with owner.begin() as conn:
+            if conn.execute(text("SELECT EXISTS (SELECT 1 FROM quality.lot_decisions)")).scalar():
+                return 0
+            _add_specs(conn)
+            candidates = _candidates(conn, lots)
+            plan = _plan(rng, candidates)
+            _store_documents(conn, rng, plan)
+            _to_quarantine(conn, [c.lot_code for c, _s in plan])
+        return _decide(target, plan, progress)
+    finally:
+        owner.dispose()
+
+
+def _add_specs(conn: Connection) -> None:
+    for category, lines in SPECS.items():
+        for s in lines:
+            conn.execute(text(
+                "INSERT INTO quality.item_specs (item_id, test, method, min_value, max_value, "
+                "text_requirement, unit, coa_acceptable) SELECT id, :t, :m, :lo, :hi, :txt, :u, "
+                "true FROM erp.items WHERE category = :c"),
+                {"t": s.test, "m": s.method, "lo": s.min_value, "hi": s.max_value,
+                 "txt": s.text, "u": s.unit, "c": category})
+
+
+def _candidates(conn: Connection, limit: int) -> list[Candidate]:
+    """Recent receipts with nothing shipped yet, whose supplier is approved."""
+    rows = conn.execute(text("""
+        SELECT l.id, l.lot_code, i.id, i.category, i.name, s.id, s.name, l.supplier_lot_code,
+               l.manufacture_date, l.expiry_date, i.required_documents
+        FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+        JOIN erp.suppliers s ON s.id = l.supplier_id AND s.approval_status = 'approved'
+        WHERE l.origin = 'receipt' AND l.status IN ('quarantine', 'available')
+          AND l.created_at > now() - interval '60 days'
+          AND l.expiry_date > current_date + 90
+          AND NOT EXISTS (SELECT 1 FROM erp.movements m WHERE m.lot_id = l.id
+                          AND m.kind NOT IN ('receipt', 'putaway'))
+          AND NOT EXISTS (SELECT 1 FROM erp.allocations a WHERE a.lot_id = l.id)
+        ORDER BY l.created_at LIMIT :n"""), {"n": limit}).all()
+    return [Candidate(*r) for r in rows]
+
+
+def _plan(rng: random.Random, candidates: list[Candidate]) -> list[tuple[Candidate, str]]:
+    """What happens to each lot, oldest first; the newest stay in quarantine."""
+    plan: list[tuple[Candidate, str]] = []
+    n = len(candidates)
+    for index, c in enumerate(candidates):
+        if index >= n - max(3, n // 6):
+            scenario = "waiting"
+        else:
+            scenario = rng.choices(
+                ("release", "release_then_hold", "reject_dispose", "reject_pending",
+                 "override_pending", "reject"), (62, 12, 8, 4, 4, 6))[0]
+        plan.append((c, scenario))
+    # Make sure the inbox shows each kind of waiting decision at least once.
+    kinds = {s for _c, s in plan}
+    for needed, position in (("override_pending", 1), ("reject_pending", 2),
+                             ("release_then_hold", 3), ("reject_dispose", 4)):
+        if needed not in kinds and len(plan) > position + 3:
+            plan[position] = (plan[position][0], needed)
+    return plan
+
+
+def _store(conn: Connection, name: str, kind: str, content: bytes) -> int:
+    digest = hashlib.sha256(content).hexdigest()
+    existing = conn.execute(text("SELECT id FROM quality.documents WHERE sha256 = :h"),
+                            {"h": digest}).scalar()
+    if existing:
+        return int(existing)
+    return int(conn.execute(text("""
+        INSERT INTO quality.documents (sha256, file_name, mime_type, size_bytes, page_count,
+            content, kind, kind_confidence, status, uploaded_by, uploaded_at, verified_by,
+            verified_at)
+        VALUES (:h, :n, 'application/pdf', :size, 1, :c, :k, 1.0, 'verified', 'ivy.inspector',
+                now(), 'ivy.inspector', now()) RETURNING id"""),
+        {"h": digest, "n": name, "size": len(content), "c": content, "k": kind}).scalar_one())
+
+
+def _link(conn: Connection, document: int, *, lot: int | None = None,
+          item: int | None = None) -> None:
+    conn.execute(text("INSERT INTO quality.document_links (document_id, lot_id, item_id, "
+                      "linked_by, linked_at) VALUES (:d, :l, :i, 'ivy.inspector', now())"),
+                 {"d": document, "l": lot, "i": item})
+
+
+def _store_documents(conn: Connection, rng: random.Random,
+                     plan: list[tuple[Candidate, str]]) -> None:
+    items_done: set[int] = set()
+    for c, scenario in plan:
+        if c.item_id not in items_done:
+            items_done.add(c.item_id)
+            if "SDS" in c.required:
+                _link(conn, _store(conn, f"SDS {c.product}.pdf", "sds", simple_pdf(
+                    "SAFETY DATA SHEET", c.supplier or "", [
+                        f"1. Identification: {c.product}", "2. Hazard identification: see label",
+                        "Revision date: 2025-01-15", "Demo document — not a real SDS"])),
+                      item=c.item_id)
+            if "ALLERGEN_STATEMENT" in c.required:
+                _link(conn, _store(conn, f"Allergen statement {c.product}.pdf",
+                                   "allergen_statement", simple_pdf(
+                                       "ALLERGEN STATEMENT", c.supplier or "", [
+                                           f"Product: {c.product}",
+                                           "Contains none of the 14 EU / 9 US major allergens.",
+                                           "Demo document"])), item=c.item_id)
+        if scenario == "waiting" and rng.random() < 0.5:
+            continue  # the COA has not arrived yet
+        if scenario == "override_pending":
+            continue  # released on a paper COA, to be scanned: the override waits in the inbox
+        rows = coa_rows(rng, c.category, out_of_spec=scenario.startswith("reject"))
+        document = _store(conn, f"COA {c.supplier_lot or c.lot_code}.pdf", "coa", coa_pdf(
+            supplier=c.supplier or "", product=c.product, supplier_lot=c.supplier_lot or "",
+            manufactured=c.manufactured, expires=c.expires, rows=rows))
+        _link(conn, document, lot=c.lot_id)
+        for row in rows:
+            conn.execute(text("""
+                INSERT INTO quality.coa_results (document_id, lot_id, test, method, specification,
+                    value, unit, result_text, stated_pass)
+                VALUES (:d, :l, :t, :m, :s, :v, :u, :r, :p)"""),
+                {"d": document, "l": c.lot_id, "t": row.test, "m": row.method,
+                 "s": row.specification, "v": row.value, "u": row.unit, "r": row.result_text,
+                 "p": row.passed})
+
+
+def _to_quarantine(conn: Connection, codes: list[str]) -> None:
+    conn.execute(text("SELECT set_config('lotproof.status_change', 'on', true), "
+                      "set_config('lotproof.action', 'demo.receipt', true)"))
+    conn.execute(text("UPDATE erp.lots SET status = 'quarantine' WHERE lot_code = ANY(:c) "
+                      "AND status <> 'quarantine'"), {"c": codes})
+
+
+def _decide(target: ServerTarget, plan: list[tuple[Candidate, str]],
+            progress: Callable[[str, int, int], None] | None) -> int:
+    sessions: dict[str, UserSession] = {}
+
+    def who(username: str) -> tuple[UserSession, Credentials]:
+        if username not in sessions:
+            sessions[username] = login(target, username, PASSWORDS[username])
+        return sessions[username], Credentials(username, PASSWORDS[username])
+
+    made = 0
+    rng = random.Random(len(plan))
+    try:
+        for done, (c, scenario) in enumerate(plan, start=1):
+            code = c.lot_code
+            if scenario in ("release", "release_then_hold"):
+                decisions.release(*who("arlo.approver"), code, "", "quarantine")
+                made += 1
+                if scenario == "release_then_hold":
+                    decisions.hold(*who("ivy.inspector"), code, rng.choice(HOLD_REASONS),
+                                   "available")
+                    made += 1
+            elif scenario == "override_pending":
+                decisions.release(*who("arlo.approver"), code, "", "quarantine",
+                                  override_justification="Paper COA received with the "
+                                                         "delivery; scan to follow")
+                made += 1
+            elif scenario.startswith("reject"):
+                decisions.reject(*who("arlo.approver"), code, rng.choice(REJECT_REASONS),
+                                 "quarantine")
+                made += 1
+                if scenario in ("reject_dispose", "reject_pending"):
+                    disposition = rng.choice(("return_to_vendor", "scrap", "rework"))
+                    proposal = decisions.propose_disposition(
+                        *who("arlo.approver"), code, disposition,
+                        "Supplier informed; no use possible as is", "rejected")
+                    made += 1
+                    if scenario == "reject_dispose":
+                        decisions.approve(*who("cora.compliance"), proposal.decision_id)
+                        made += 1
+            if progress:
+                progress("quality history", done, len(plan))
+    finally:
+        for s in sessions.values():
+            s.close()
+    return made
+
