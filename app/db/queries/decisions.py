@@ -64,6 +64,8 @@ class DecisionLine:
     def title(self) -> str:
         if self.action == "disposition" and self.disposition:
             return f"Disposition: {self.disposition.replace('_', ' ')}"
+        if self.action == "release" and self.override_justification:
+            return "Release with override"
         return self.action.replace("_", " ").capitalize()
 
 

@@ -147,7 +147,7 @@ class LotDetailPanel(QWidget):
             f'</span><span style="color:#4a5568">{since}</span>'
         )
         if view.pending is not None:
-            self.blockers.setText(f"⏳ {view.pending.title} waits for a second signature "
+            self.blockers.setText(f"Waiting: {view.pending.title} needs a second signature "
                                   f"(decision #{view.pending.id}).")
         elif view.blockers:
             self.blockers.setText("Release blocked: " + "; ".join(view.blockers))
