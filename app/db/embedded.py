@@ -75,9 +75,20 @@ class EmbeddedServer:
         return EmbeddedLocation(socket_dir=socket_dir, port=port, password=password)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
+        """Stop the server if this process started the last handle on it; safe to call twice."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        try:
+            server.cleanup()
+        except RuntimeError as exc:  # pgserver's inter-process lock, seen at interpreter exit
+            _log.warning("embedded server cleanup: %s; stopping it directly", exc)
+            from pgserver._commands import pg_ctl  # type: ignore[import-untyped]
+
+            try:
+                pg_ctl(["-w", "stop"], pgdata=self.pgdata, user=server.system_user)
+            except Exception as stop_error:
+                _log.warning("could not stop the embedded server: %s", stop_error)
 
     def _secure(self, socket_dir: Path, port: int) -> str:
         hba = self.pgdata / "pg_hba.conf"

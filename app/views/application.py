@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QEventLoop
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from app.db.server import ServerTarget, open_server
@@ -68,32 +69,50 @@ def run(*, demo_if_empty: bool = True, username: str | None = None,
         session.close()
         return int(code)
     finally:
+        _delete_widgets(app)
         target.stop()
+
+
+def _delete_widgets(app: QApplication) -> None:
+    """Delete every window while Qt and Python are both alive: left to the interpreter's final
+    garbage collection, PySide6 6.12 can crash on the way out."""
+    for widget in app.topLevelWidgets():
+        widget.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
+STAGES = {"lots": "Loading demo data…", "indexes": "Indexing demo data…",
+          "quality history": "Signing the demo quality history…"}
 
 
 def _start_with_progress(app: QApplication, runner: TaskRunner,
                          demo_if_empty: bool) -> Started | None:
+    """Start the database off the UI thread, with a progress window while it takes time."""
     dialog = QProgressDialog("Starting the database…", "", 0, 0)
     dialog.setWindowTitle("Lotproof")
     dialog.setCancelButton(None)
-    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
     dialog.setMinimumDuration(300)
+    loop = QEventLoop()
     outcome: dict[str, object] = {}
 
     def on_progress(done: int, total: int, stage: str) -> None:
-        dialog.setLabelText("Loading demo data…" if stage == "lots" else "Indexing demo data…")
+        dialog.setLabelText(STAGES.get(stage, "Preparing the database…"))
         dialog.setMaximum(max(total, 1))
         dialog.setValue(min(done, total))
 
     def finished(value: object = None, error: BaseException | None = None) -> None:
         outcome["value"], outcome["error"] = value, error
-        dialog.done(0)
+        loop.quit()
 
     runner.submit(start_database, demo_if_empty, with_progress=True,
                   on_result=lambda v: finished(v), on_error=lambda e: finished(error=e),
                   on_progress=on_progress)
     if "value" not in outcome:
-        dialog.exec()
+        loop.exec()
+    dialog.close()
     error = outcome.get("error")
     if isinstance(error, BaseException):
         QMessageBox.critical(None, "Lotproof cannot start", str(error))
