@@ -83,7 +83,7 @@ class EmbeddedServer:
             server.cleanup()
         except RuntimeError as exc:  # pgserver's inter-process lock, seen at interpreter exit
             _log.warning("embedded server cleanup: %s; stopping it directly", exc)
-            from pgserver._commands import pg_ctl  # type: ignore[import-untyped]
+            from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
             try:
                 pg_ctl(["-w", "stop"], pgdata=self.pgdata, user=server.system_user)
