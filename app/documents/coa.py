@@ -7,28 +7,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.documents import labels
-from app.documents.dates import infer_day_first, parse_date
+from app.documents.dates import infer_day_first
 from app.documents.fields_common import (
+    CODE,
+    COMPANY,
     accept_code,
     accept_date_with,
     accept_name,
     cells_for,
     first_found,
+    prominent_name,
     to_field,
 )
 from app.documents.layout import Found, PageCells
-from app.documents.lines import split_segments
 from app.documents.model import BBox, Document, Method, Word
 from app.documents.provenance import Field, from_words
 from app.documents.specs import parse_result, parse_spec, stated_pass
 from app.documents.tables import RawRow, read_tables
 
-_COMPANY = re.compile(
-    r"\b(?:inc|llc|l\.l\.c|ltd|limited|gmbh|ag|s\.?a|s\.?r\.?l|b\.?v|co|corp|corporation|company|"
-    r"labs?|laborator(?:y|ies)|pty|plc|kg|oy|ab|nv|spa|s\.p\.a|industries|chemicals?|"
-    r"ingredients|group)\b\.?",
-    re.IGNORECASE,
-)
 _TITLE = re.compile(
     r"certificate|analysis|report|page|date|lot|batch|product|address|tel|phone|fax|e-?mail|www",
     re.IGNORECASE,
@@ -85,7 +81,7 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
         stop=stop, pages=first_pages, cells=cells,
     )
     product_field = to_field(_name_after_code(product, cells))
-    put("product_name", product_field or _prominent_name(document))
+    put("product_name", product_field or prominent_name(document))
     put(
         "lot_number",
         to_field(
@@ -114,12 +110,12 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
     return fields, extract_results(document, cells)
 
 
-_CODE = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9\-_./]{3,}$")
+
 
 
 def _name_after_code(found: Found | None, cells: dict[int, PageCells]) -> Found | None:
     """"Product: PC-4410-KG25   Malic Acid Powder": prefer the name to the code."""
-    if found is None or not _CODE.match(found.text):
+    if found is None or not CODE.match(found.text):
         return found
     last = found.words[-1]
     for row in cells[last.page].rows:
@@ -130,48 +126,6 @@ def _name_after_code(found: Found | None, cells: dict[int, PageCells]) -> Found 
                 if value and any(ch.islower() for ch in value) and not labels.STOP.match(name.text):
                     return Found(value, name.words, found.label_words, found.certainty * 0.9)
     return found
-
-
-_HEADING_WORDS = re.compile(
-    r"certificate|analysis|analytical|report|summary|information|overview|results?|"
-    r"laborator|page|date|www|@|tel|phone|fax|address|license|lic\b|compliance|sample\s+id",
-    re.IGNORECASE,
-)
-
-
-_VERDICTS = re.compile(r"\b(?:pass(?:ed)?|fail(?:ed)?|tested|detected|conforms?)\b|\d\s*%", re.I)
-
-
-def _prominent_name(document: Document) -> Field | None:
-    """No product label: COAs then print the product as the largest text near the top that
-    is not a title, a company or an address. A guess, so its certainty is low."""
-    if not document.pages:
-        return None
-    page = document.pages[0]
-    body = sorted(w.height for w in page.words)
-    if not body:
-        return None
-    typical = body[len(body) // 2]
-    candidates = [
-        line
-        for line in page.lines
-        if line.top < page.height * 0.35
-        and line.height > typical * 1.25
-        and 1 <= len(line.words) <= 8
-        and ":" not in line.text
-        and any(ch.isalpha() for ch in line.text)
-        and not _HEADING_WORDS.search(line.text)
-        and not _COMPANY.search(line.text)
-        and parse_date(line.text) is None
-        and len(split_segments(line)) == 1
-        and not _VERDICTS.search(line.text)
-        and sum(ch.isalpha() for ch in line.text) >= 3
-        and not _CODE.match(line.text)
-    ]
-    if not candidates:
-        return None
-    best = max(candidates, key=lambda line: line.height)
-    return from_words(best.text, list(best.words), certainty=0.5)
 
 
 def _header_pages(document: Document) -> list[int]:
@@ -194,10 +148,10 @@ _NOT_SUPPLIER = re.compile(
 def _company_in(cell_words: tuple[Word, ...]) -> list[Word] | None:
     """The company name in a cell: words up to a legal-form suffix, after any title words."""
     for k, word in enumerate(cell_words):
-        if not _COMPANY.fullmatch(word.text.strip(",.")) and not _COMPANY.fullmatch(word.text):
+        if not COMPANY.fullmatch(word.text.strip(",.")) and not COMPANY.fullmatch(word.text):
             continue
         end = k
-        while end + 1 < len(cell_words) and _COMPANY.fullmatch(cell_words[end + 1].text.strip(",.")):
+        while end + 1 < len(cell_words) and COMPANY.fullmatch(cell_words[end + 1].text.strip(",.")):
             end += 1  # "Chemicals SA", "Ingredients GmbH", "Labs, LLC"
         start = k
         while start > 0 and k - start < 6 and not _TITLE.search(cell_words[start - 1].text):
@@ -211,7 +165,7 @@ def find_supplier(document: Document, cells: dict[int, PageCells]) -> Field | No
     found = first_found(
         document, [labels.SUPPLIER], accept_name, stop=labels.STOP, pages=[1], cells=cells
     )
-    if found is not None and _COMPANY.search(found.text):
+    if found is not None and COMPANY.search(found.text):
         return to_field(found)
     if not document.pages:
         return None

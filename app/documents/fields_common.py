@@ -7,8 +7,17 @@ from collections.abc import Callable, Iterable, Sequence
 
 from app.documents.dates import parse_date
 from app.documents.layout import Found, PageCells, find_labelled
+from app.documents.lines import split_segments
 from app.documents.model import Document
 from app.documents.provenance import Field, from_words
+
+COMPANY = re.compile(
+    r"\b(?:inc|llc|l\.l\.c|ltd|limited|gmbh|ag|s\.?a|s\.?r\.?l|b\.?v|co|corp|corporation|company|"
+    r"labs?|laborator(?:y|ies)|pty|plc|kg|oy|ab|nv|spa|s\.p\.a|industries|chemicals?|"
+    r"ingredients|group)\b\.?",
+    re.IGNORECASE,
+)
+CODE = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9\-_./]{3,}$")
 
 _RESULT_WORDS = re.compile(
     r"^(?:pass(?:ed)?|fail(?:ed)?|tested|not\s+tested|nt|n/?a|none|na|complies|conforms|"
@@ -95,3 +104,46 @@ def to_field(found: Found | None, value: object = None, raw: bool = False) -> Fi
 
 def cells_for(document: Document) -> dict[int, PageCells]:
     return {page.number: PageCells(page) for page in document.pages}
+
+
+_HEADING_WORDS = re.compile(
+    r"certificate|analysis|analytical|report|summary|information|overview|results?|"
+    r"laborator|page|date|www|@|tel|phone|fax|address|license|lic\b|compliance|sample\s+id|"
+    r"safety|data\s+sheet|section|emergency|identification|sicherheitsdatenblatt",
+    re.IGNORECASE,
+)
+
+
+_VERDICTS = re.compile(r"\b(?:pass(?:ed)?|fail(?:ed)?|tested|detected|conforms?)\b|\d\s*%", re.I)
+
+
+def prominent_name(document: Document) -> Field | None:
+    """No product label: COAs then print the product as the largest text near the top that
+    is not a title, a company or an address. A guess, so its certainty is low."""
+    if not document.pages:
+        return None
+    page = document.pages[0]
+    body = sorted(w.height for w in page.words)
+    if not body:
+        return None
+    typical = body[len(body) // 2]
+    candidates = [
+        line
+        for line in page.lines
+        if line.top < page.height * 0.35
+        and line.height > typical * 1.25
+        and 1 <= len(line.words) <= 8
+        and ":" not in line.text
+        and any(ch.isalpha() for ch in line.text)
+        and not _HEADING_WORDS.search(line.text)
+        and not COMPANY.search(line.text)
+        and parse_date(line.text) is None
+        and len(split_segments(line)) == 1
+        and not _VERDICTS.search(line.text)
+        and sum(ch.isalpha() for ch in line.text) >= 3
+        and not CODE.match(line.text)
+    ]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda line: line.height)
+    return from_words(best.text, list(best.words), certainty=0.5)

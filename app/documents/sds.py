@@ -12,6 +12,7 @@ from app.documents.fields_common import (
     accept_name,
     cells_for,
     first_found,
+    prominent_name,
     to_field,
 )
 from app.documents.labels import pattern
@@ -230,6 +231,10 @@ def extract_sds(document: Document) -> dict[str, Field]:
     )
     if product is not None:
         fields["product_name"] = to_field(product)  # type: ignore[assignment]
+    else:
+        guess = prominent_name(document)
+        if guess is not None:
+            fields["product_name"] = guess
     supplier = first_found(document, [_SUPPLIER], accept_name, stop=_STOP, pages=first, cells=cells)
     if supplier is not None:
         fields["supplier"] = to_field(supplier)  # type: ignore[assignment]
