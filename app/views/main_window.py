@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.db.errors import LoginFailed
 from app.views.audit_view import AuditPanel
+from app.views.documents.panel import DocumentsPanel
 from app.views.inbox import InboxPanel
 from app.views.lot_browser.panel import LotBrowser
 from app.views.tasks import TaskRunner
@@ -74,9 +75,11 @@ class MainWindow(QMainWindow):
         self.lot_browser = LotBrowser(session, runner)
         self.inbox = InboxPanel(session, runner)
         self.audit = AuditPanel(session, runner)
+        self.documents = DocumentsPanel(session, runner)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lot_browser, "Lots")
         self.tabs.addTab(self.inbox, "Approvals")
+        self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.audit, "Audit trail")
         self.setCentralWidget(self.tabs)
 
@@ -86,6 +89,10 @@ class MainWindow(QMainWindow):
         self.inbox.decision_made.connect(self._decision_made)
         self.lot_browser.decision_made.connect(lambda _code: self.inbox.refresh())
         self.lot_browser.detail.certificate_button.clicked.connect(self.save_certificate)
+        self.lot_browser.detail.files_dropped.connect(
+            lambda paths, code: self.documents.ingest(paths, code))
+        self.lot_browser.detail.document_opened.connect(self.documents.open_review)
+        self.documents.document_changed.connect(self._document_changed)
 
         find = QAction("Find lot", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
@@ -129,6 +136,15 @@ class MainWindow(QMainWindow):
         current = self.lot_browser.current_view
         if current is not None and current.detail.lot.lot_code == lot_code:
             self.lot_browser.open_lot(lot_code)
+
+    def _document_changed(self, _document_id: int) -> None:
+        current = self.lot_browser.current_view
+        if current is not None:
+            self.lot_browser.open_lot(current.detail.lot.lot_code)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.documents.jobs.wait(30_000)
+        super().closeEvent(event)
 
     def lock(self) -> None:
         self.session.signing.lock()

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.db.queries import decisions as decision_queries
-from app.db.queries import lot_detail
+from app.db.queries import document_review, lot_detail
 from app.db.queries.decisions import DecisionLine, LotQualityState
+from app.db.queries.document_review import DocumentSummary
 from app.db.queries.lot_detail import LotDetail
 from app.workflows.session import UserSession
 
@@ -18,6 +19,7 @@ class LotView:
     history: list[DecisionLine]
     state: LotQualityState
     blockers: list[str]
+    documents: list[DocumentSummary]
 
     @property
     def has_release(self) -> bool:
@@ -35,4 +37,5 @@ def lot_view(session: UserSession, lot_code: str) -> LotView:
         state = decision_queries.lot_state(conn, lot_code)
         assert state is not None
         blockers = decision_queries.release_blockers(conn, lot_code)
-    return LotView(detail, history, state, blockers)
+        docs = document_review.documents_of_lot(conn, lot_code)
+    return LotView(detail, history, state, blockers, docs)

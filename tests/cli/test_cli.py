@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from app.db.server import ServerTarget, libpq_url
 from tests.conftest import DEMO_PASSWORDS, unique_username
@@ -118,3 +119,30 @@ def test_signed_decisions_from_the_command_line(db: ServerTarget) -> None:
     audit_csv = lotproof(db, "audit", "list", "--lot", code, "--format", "csv")
     assert audit_csv.returncode == 0
     assert "lot.hold" in audit_csv.stdout and "Pallet damaged in the yard" in audit_csv.stdout
+
+
+def test_extract_prints_fields_with_provenance_and_ingest_links(db: ServerTarget,
+                                                               tmp_path: Path) -> None:
+    from app.db.engine import make_engine
+    from tests.support.coa_files import coa_for_a_quarantine_lot
+
+    owner = make_engine(db.admin_url)
+    path, lot, supplier_lot = coa_for_a_quarantine_lot(owner, tmp_path)
+    owner.dispose()
+    out = lotproof(db, "extract", str(path), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"kind", "fields", "results"} and data["kind"] == "coa"
+    lot_number = data["fields"]["lot_number"]
+    assert lot_number["value"] == supplier_lot
+    assert {"value", "page", "bbox", "confidence", "method"} <= set(lot_number)
+    assert data["fields"]["expiry_date"]["value"].count("-") == 2  # ISO 8601
+    assert {"test", "method", "specification", "result", "unit", "pass"} <= set(data["results"][0])
+    stored = lotproof(db, "ingest", str(path), "--user", "ivy.inspector", "--password-stdin",
+                      stdin=DEMO_PASSWORDS["ivy.inspector"] + "\n")
+    assert stored.returncode == 0, stored.stderr
+    assert "COA stored as document" in stored.stdout and f"linked to {lot}" in stored.stdout
+    bad = tmp_path / "empty.pdf"
+    bad.write_bytes(b"")
+    refused = lotproof(db, "ingest", str(bad), "--lot", lot)
+    assert refused.returncode == 1 and "empty.pdf: NOT STORED" in refused.stderr

@@ -198,6 +198,9 @@ class Lot(Base):
         Index("ix_lots_manufacture_date_lot_code", "manufacture_date", "lot_code"),
         Index("ix_lots_supplier_lot_code_lot_code", "supplier_lot_code", "lot_code"),
         Index("ix_lots_created_at_lot_code", "created_at", "lot_code"),
+        # Matching lot codes read from documents and labels (function from migration 0003).
+        Index("ix_lots_supplier_lot_match_key", text("quality.lot_match_key(supplier_lot_code)")),
+        Index("ix_lots_lot_code_match_key", text("quality.lot_match_key(lot_code)")),
         {"schema": SCHEMA},
     )
 

@@ -260,3 +260,38 @@ class CoaResult(Base):
     unit: Mapped[str | None] = mapped_column(Text)
     result_text: Mapped[str | None] = mapped_column(Text)
     stated_pass: Mapped[bool | None] = mapped_column(Boolean)
+    spec_min: Mapped[Decimal | None] = mapped_column(Numeric)
+    spec_max: Mapped[Decimal | None] = mapped_column(Numeric)
+    page: Mapped[int | None] = mapped_column(Integer)
+    bbox: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    original: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    confirmed_by: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    corrected_by: Mapped[str | None] = mapped_column(Text)
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExtractedField(Base):
+    """One value read from a document, with where it came from; a correction keeps the value as
+    read and records who changed it, when and why."""
+
+    __tablename__ = "extracted_fields"
+    __table_args__ = (UniqueConstraint("document_id", "name"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("quality.documents.id"))
+    name: Mapped[str] = mapped_column(Text)
+    value: Mapped[Any] = mapped_column(JSONB)
+    page: Mapped[int | None] = mapped_column(Integer)
+    bbox: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    confidence: Mapped[float] = mapped_column(Float)
+    method: Mapped[str | None] = mapped_column(Text)
+    source_text: Mapped[str | None] = mapped_column(Text)
+    corrected_value: Mapped[Any | None] = mapped_column(JSONB)
+    corrected_by: Mapped[str | None] = mapped_column(Text)
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    confirmed_by: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(TZ)

@@ -54,8 +54,7 @@ def results_for_lot(conn: Connection, lot_code: str) -> list[ResultAgainstSpec]:
         SELECT r.test, r.method, r.value, r.unit, r.result_text, r.specification,
                s.min_value, s.max_value, s.text_requirement, s.unit
         FROM erp.lots l
-        JOIN quality.coa_results r ON r.lot_id = l.id
-        JOIN quality.documents d ON d.id = r.document_id AND d.status = 'verified'
+        CROSS JOIN LATERAL quality.lot_results(l.id) r
         LEFT JOIN quality.item_specs s
           ON s.item_id = l.item_id AND s.active AND lower(s.test) = lower(r.test)
         WHERE l.lot_code = :code

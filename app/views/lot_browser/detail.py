@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -61,8 +63,13 @@ def _fill(table: QTableWidget, rows: list[list[object]]) -> None:
 
 
 class LotDetailPanel(QWidget):
+    files_dropped = Signal(object, str)  # list of paths, lot code
+    document_opened = Signal(int)
+
     def __init__(self, decision_bar: QWidget | None = None) -> None:
         super().__init__()
+        self.setAcceptDrops(True)
+        self.lot_code: str | None = None
         self.title = QLabel("Select a lot")
         self.title.setObjectName("lotTitle")
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -92,11 +99,17 @@ class LotDetailPanel(QWidget):
         self.history.setHeaderLabels(["When (UTC)", "Decision", "By", "State", "Reason"])
         self.history.setAlternatingRowColors(True)
         self.history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.documents = _table(["#", "File", "Kind", "Status", "Linked by"])
+        self.documents.setObjectName("lotDocuments")
+        self._document_ids: list[int] = []
+        self.documents.cellDoubleClicked.connect(
+            lambda row, _c: self.document_opened.emit(self._document_ids[row]))
         self.stock = _table(["Site", "Location", "Kind", "Quantity"])
         self.movements = _table(["When", "Movement", "Quantity", "From", "To", "Reference"])
         self.tabs = QTabWidget()
         self.tabs.addTab(attributes, "Attributes")
         self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.stock, "Stock")
         self.tabs.addTab(self.movements, "Movements")
 
@@ -135,6 +148,7 @@ class LotDetailPanel(QWidget):
     def show_detail(self, view: LotView) -> None:
         detail = view.detail
         a = detail.lot
+        self.lot_code = a.lot_code
         self.title.setText(a.lot_code)
         colour = STATUS_COLOURS.get(a.status, "#2d3748")
         since = ""
@@ -177,8 +191,14 @@ class LotDetailPanel(QWidget):
         _fill(self.movements, [[m.moved_at, m.kind.replace("_", " "), m.qty, m.from_location,
                                 m.to_location, m.reference] for m in detail.movements])
         self.tabs.setTabText(1, f"History ({len(view.history)})")
-        self.tabs.setTabText(2, f"Stock ({len(detail.stock)})")
-        self.tabs.setTabText(3, f"Movements ({len(detail.movements)})")
+        self.tabs.setTabText(2, f"Documents ({len(view.documents)})")
+        self.tabs.setTabText(3, f"Stock ({len(detail.stock)})")
+        self.tabs.setTabText(4, f"Movements ({len(detail.movements)})")
+        self._document_ids = [d.id for d in view.documents]
+        _fill(self.documents, [[d.id, d.file_name, d.kind.upper(),
+                                d.status + (" (superseded)" if d.superseded else ""),
+                                "lot" if a.lot_code in d.lots else "item/supplier"]
+                               for d in view.documents])
         self.pages.setCurrentWidget(self.tabs)
 
     def _fill_history(self, view: LotView) -> None:
@@ -201,3 +221,13 @@ class LotDetailPanel(QWidget):
                     line.setForeground(1, STATUS_COLOURS_QCOLOR_INVALID)
             self.history.addTopLevelItem(item)
             item.setExpanded(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.lot_code and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths and self.lot_code:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths, self.lot_code)

@@ -25,7 +25,7 @@ from app.views.lot_browser.model import COLUMNS, LotTableModel
 from app.views.lot_decisions import LotDecisionBar
 from app.views.style import status_label
 from app.views.tasks import TaskRunner
-from app.workflows import lots
+from app.workflows import documents, lots
 from app.workflows.lot_view import LotView, lot_view
 from app.workflows.lots import LotFilter
 from app.workflows.session import UserSession
@@ -49,12 +49,13 @@ class LotBrowser(QWidget):
 
         self.search = QLineEdit()
         self.search.setObjectName("lotSearch")
-        self.search.setPlaceholderText("Search lot, supplier lot, item, SKU or supplier…")
+        self.search.setPlaceholderText(
+            "Search lot, supplier lot, item, SKU or supplier — or scan a GS1 label…")
         self.search.setClearButtonEnabled(True)
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textEdited.connect(lambda _text: self._debounce.start())
-        self.search.returnPressed.connect(self.apply_filters)
+        self.search.returnPressed.connect(self._entered)
 
         self.status_button = QToolButton()
         self.status_button.setObjectName("statusFilter")
@@ -81,6 +82,8 @@ class LotBrowser(QWidget):
 
         self.count_label = QLabel("")
         self.count_label.setObjectName("lotCount")
+        self.scan_message = QLabel("")
+        self.scan_message.setObjectName("scanMessage")
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
@@ -124,6 +127,7 @@ class LotBrowser(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.scan_message)
         layout.addWidget(splitter, 1)
 
         self.model.page_loaded.connect(self._page_loaded)
@@ -153,6 +157,32 @@ class LotBrowser(QWidget):
         self._runner.submit(lots.count, self._session, f,
                             on_result=lambda n: self._count_loaded(generation, n),
                             on_error=lambda exc: self._count_loaded(generation, None))
+
+    def _entered(self) -> None:
+        """Enter in the search box: a GS1 barcode scan opens the lot it names."""
+        raw = self.search.text()
+        if not documents.looks_like_gs1(raw):
+            self.apply_filters()
+            return
+        self._debounce.stop()
+        self.count_label.setText("Reading the barcode…")
+        self._runner.submit(documents.scan, self._session, raw, on_result=self._scanned,
+                            on_error=self._scan_failed)
+
+    def _scanned(self, result: documents.ScanResult) -> None:
+        data = result.data
+        self.search.setText(data.lot or "")
+        self.apply_filters()
+        if len(result.lots) == 1:
+            self.open_lot(result.lots[0].lot_code)
+        where = f"GS1: lot {data.lot}" + (f", GTIN {data.gtin}" if data.gtin else "")
+        if data.expiry:
+            where += f", expires {data.expiry:%Y-%m-%d}"
+        self.scan_message.setText(f"{where} — {len(result.lots)} matching lot(s)")
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        self.count_label.setText("")
+        self.scan_message.setText(f"Not a usable GS1 barcode: {exc}")
 
     def _update_status_button(self) -> None:
         chosen = [status_label(s) for s, a in self.status_actions.items() if a.isChecked()]

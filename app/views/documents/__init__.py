@@ -1,0 +1,1 @@
+"""Supplier documents: the queue, reading files, and the review screen."""
