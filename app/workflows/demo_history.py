@@ -1,16 +1,13 @@
 """A realistic quality history for the demo data, made through the same database functions as
-real decisions: recent receipts wait in quarantine, most were released on verified COAs, some were
+real work: recent receipts wait in quarantine; the inspector stored, reviewed and verified their
+COAs (read by the real extractor), SDSs and allergen statements; most lots were released, some
 put on hold, rejected and dispositioned by two people, and a few decisions still wait in the
-approvals inbox for a second signature.
-
-Documents are stored as the owner for now (document ingestion by inspectors arrives with the
-documents workflow); every decision is signed by a demo user on a fresh connection.
+approvals inbox for a second signature. Every decision is signed on a fresh connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +18,8 @@ from app.db.demo.documents import SPECS, coa_pdf, coa_rows, simple_pdf
 from app.db.demo.load import DEMO_USERS
 from app.db.engine import make_engine
 from app.db.server import ServerTarget
-from app.workflows import decisions
+from app.documents.extract import extract_bytes
+from app.workflows import decisions, documents
 from app.workflows.session import UserSession, login
 from app.workflows.signing import Credentials
 
@@ -60,8 +58,8 @@ def add_quality_history(target: ServerTarget, *, seed: int = 1, lots: int = 40,
             _add_specs(conn)
             candidates = _candidates(conn, lots)
             plan = _plan(rng, candidates)
-            _store_documents(conn, rng, plan)
             _to_quarantine(conn, [c.lot_code for c, _s in plan])
+        _store_documents(target, rng, plan)
         return _decide(target, plan, progress)
     finally:
         owner.dispose()
@@ -116,64 +114,64 @@ def _plan(rng: random.Random, candidates: list[Candidate]) -> list[tuple[Candida
     return plan
 
 
-def _store(conn: Connection, name: str, kind: str, content: bytes) -> int:
-    digest = hashlib.sha256(content).hexdigest()
-    existing = conn.execute(text("SELECT id FROM quality.documents WHERE sha256 = :h"),
-                            {"h": digest}).scalar()
-    if existing:
-        return int(existing)
-    return int(conn.execute(text("""
-        INSERT INTO quality.documents (sha256, file_name, mime_type, size_bytes, page_count,
-            content, kind, kind_confidence, status, uploaded_by, uploaded_at, verified_by,
-            verified_at)
-        VALUES (:h, :n, 'application/pdf', :size, 1, :c, :k, 1.0, 'verified', 'ivy.inspector',
-                now(), 'ivy.inspector', now()) RETURNING id"""),
-        {"h": digest, "n": name, "size": len(content), "c": content, "k": kind}).scalar_one())
-
-
-def _link(conn: Connection, document: int, *, lot: int | None = None,
-          item: int | None = None) -> None:
-    conn.execute(text("INSERT INTO quality.document_links (document_id, lot_id, item_id, "
-                      "linked_by, linked_at) VALUES (:d, :l, :i, 'ivy.inspector', now())"),
-                 {"d": document, "l": lot, "i": item})
-
-
-def _store_documents(conn: Connection, rng: random.Random,
+def _store_documents(target: ServerTarget, rng: random.Random,
                      plan: list[tuple[Candidate, str]]) -> None:
-    items_done: set[int] = set()
-    for c, scenario in plan:
-        if c.item_id not in items_done:
-            items_done.add(c.item_id)
-            if "SDS" in c.required:
-                _link(conn, _store(conn, f"SDS {c.product}.pdf", "sds", simple_pdf(
-                    "SAFETY DATA SHEET", c.supplier or "", [
-                        f"1. Identification: {c.product}", "2. Hazard identification: see label",
-                        "Revision date: 2025-01-15", "Demo document — not a real SDS"])),
-                      item=c.item_id)
-            if "ALLERGEN_STATEMENT" in c.required:
-                _link(conn, _store(conn, f"Allergen statement {c.product}.pdf",
-                                   "allergen_statement", simple_pdf(
+    """The inspector stores, links, reviews and verifies each document through the functions."""
+    ivy = login(target, "ivy.inspector", PASSWORDS["ivy.inspector"])
+    try:
+        items_done: set[int] = set()
+        for c, scenario in plan:
+            if c.item_id not in items_done:
+                items_done.add(c.item_id)
+                if "SDS" in c.required:
+                    _item_document(ivy, c, "sds", f"SDS {c.product}.pdf", simple_pdf(
+                        "SAFETY DATA SHEET", c.supplier or "", [
+                            f"1. Identification: {c.product}",
+                            "2. Hazard identification: see label",
+                            "Revision date: 2025-01-15", "Demo document — not a real SDS"]))
+                if "ALLERGEN_STATEMENT" in c.required:
+                    _item_document(ivy, c, "allergen_statement",
+                                   f"Allergen statement {c.product}.pdf", simple_pdf(
                                        "ALLERGEN STATEMENT", c.supplier or "", [
                                            f"Product: {c.product}",
                                            "Contains none of the 14 EU / 9 US major allergens.",
-                                           "Demo document"])), item=c.item_id)
-        if scenario == "waiting" and rng.random() < 0.5:
-            continue  # the COA has not arrived yet
-        if scenario == "override_pending":
-            continue  # released on a paper COA, to be scanned: the override waits in the inbox
-        rows = coa_rows(rng, c.category, out_of_spec=scenario.startswith("reject"))
-        document = _store(conn, f"COA {c.supplier_lot or c.lot_code}.pdf", "coa", coa_pdf(
-            supplier=c.supplier or "", product=c.product, supplier_lot=c.supplier_lot or "",
-            manufactured=c.manufactured, expires=c.expires, rows=rows))
-        _link(conn, document, lot=c.lot_id)
-        for row in rows:
-            conn.execute(text("""
-                INSERT INTO quality.coa_results (document_id, lot_id, test, method, specification,
-                    value, unit, result_text, stated_pass)
-                VALUES (:d, :l, :t, :m, :s, :v, :u, :r, :p)"""),
-                {"d": document, "l": c.lot_id, "t": row.test, "m": row.method,
-                 "s": row.specification, "v": row.value, "u": row.unit, "r": row.result_text,
-                 "p": row.passed})
+                                           "Demo document"]))
+            if scenario == "override_pending":
+                continue  # released on a paper COA, to be scanned: the override waits
+            if scenario == "waiting" and rng.random() < 0.5:
+                continue  # the COA has not arrived yet
+            rows = coa_rows(rng, c.category, out_of_spec=scenario.startswith("reject"))
+            data = coa_pdf(supplier=c.supplier or "", product=c.product,
+                           supplier_lot=c.supplier_lot or "", manufactured=c.manufactured,
+                           expires=c.expires, rows=rows)
+            name = f"COA {c.supplier_lot or c.lot_code}.pdf"
+            outcome = documents.store(ivy, data, name, extract_bytes(data, name),
+                                      lot_code=c.lot_code)
+            if scenario != "waiting":  # a COA that just arrived is still to be reviewed
+                _review(ivy, outcome.document_id, c)
+    finally:
+        ivy.close()
+
+
+def _item_document(ivy: UserSession, c: Candidate, kind: str, name: str, data: bytes) -> None:
+    outcome = documents.store(ivy, data, name, extract_bytes(data, name))
+    if outcome.kind != kind:
+        documents.set_kind(ivy, outcome.document_id, kind, "Document kind set by the inspector")
+    documents.link_item(ivy, outcome.document_id, c.item_id, c.supplier_id)
+    _review(ivy, outcome.document_id, c)
+
+
+def _review(ivy: UserSession, document_id: int, c: Candidate) -> None:
+    review = documents.review(ivy, document_id)
+    for f in review.fields:
+        if f.name == "supplier" and c.supplier and f.value != c.supplier:
+            documents.correct_field(ivy, f.id, c.supplier,
+                                    "The supplier is the company in the letterhead")
+        else:
+            documents.confirm_field(ivy, f.id)
+    for r in review.results:
+        documents.confirm_result(ivy, r.id)
+    documents.verify(ivy, document_id)
 
 
 def _to_quarantine(conn: Connection, codes: list[str]) -> None:

@@ -35,7 +35,8 @@ __all__ = [
     "DocumentError", "DocumentReview", "DocumentSummary", "ExtractionCancelled", "FieldRow",
     "IngestOutcome", "LotCandidate", "ResultLine", "ScanResult", "confirm_field",
     "confirm_result", "correct_field", "correct_result", "document_content", "documents_of_lot",
-    "ingest", "link", "lot_candidates", "queue", "read", "review", "scan", "verify",
+    "ingest", "link", "link_item", "lot_candidates", "queue", "read", "review", "scan",
+    "set_kind", "store", "verify",
 ]
 
 MIME = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg",
@@ -78,15 +79,21 @@ def ingest(session: UserSession, path: Path, *, lot_code: str | None = None,
            progress: Progress | None = None,
            cancel: Callable[[], bool] | None = None) -> IngestOutcome:
     data, extraction = read(path, progress=progress, cancel=cancel)
+    return store(session, data, path.name, extraction, lot_code=lot_code)
+
+
+def store(session: UserSession, data: bytes, file_name: str, extraction: Extraction, *,
+          lot_code: str | None = None) -> IngestOutcome:
+    """Store a file with what was read from it and link it, in one transaction."""
     payload = extraction.details_json_dict()
     lot_number = extraction.value("lot_number")
     with translated(), session.engine.begin() as conn:
         document_id, created = conn.execute(
             text("SELECT * FROM quality.store_document(:n, :m, :c, :p, CAST(:x AS jsonb))"),
-            {"n": path.name, "m": MIME.get(sniff(data[:2048]), "application/octet-stream"),
+            {"n": file_name, "m": MIME.get(sniff(data[:2048]), "application/octet-stream"),
              "c": data, "p": len(extraction.pages), "x": json.dumps(payload)},
         ).one()
-        outcome = IngestOutcome(path.name, int(document_id), bool(created), extraction.kind,
+        outcome = IngestOutcome(file_name, int(document_id), bool(created), extraction.kind,
                                 lot_number=str(lot_number) if lot_number else None)
         if lot_code:
             _link(conn, outcome.document_id, lot_code)
@@ -214,6 +221,17 @@ def correct_result(session: UserSession, result_id: int, value: float | None, un
                    result_text: str, reason: str) -> None:
     _call(session, "SELECT quality.correct_result(:i, :v, :u, :t, :r)",
           {"i": result_id, "v": value, "u": unit, "t": result_text, "r": reason})
+
+
+def set_kind(session: UserSession, document_id: int, kind: str, reason: str) -> None:
+    _call(session, "SELECT quality.set_document_kind(:d, :k, :r)",
+          {"d": document_id, "k": kind, "r": reason})
+
+
+def link_item(session: UserSession, document_id: int, item_id: int,
+              supplier_id: int | None = None) -> None:
+    _call(session, "SELECT quality.link_document(:d, NULL, :i, :s)",
+          {"d": document_id, "i": item_id, "s": supplier_id})
 
 
 def verify(session: UserSession, document_id: int) -> None:

@@ -76,7 +76,8 @@ def test_a_coa_is_stored_once_matched_to_its_lot_reviewed_and_lets_the_lot_relea
         audit = conn.execute(text(
             "SELECT action, reason, old_values ->> 'corrected_value', "
             "new_values ->> 'corrected_value' FROM audit.trail "
-            "WHERE action = 'document.field.correct'")).one()
+            "WHERE action = 'document.field.correct' AND username = 'ivy.inspector' "
+            "AND new_values ->> 'id' = :f"), {"f": str(product.id)}).one()
     assert audit[0] == "document.field.correct" and audit[1] == "Typo on the COA"
     assert audit[2] is None and audit[3] == "Corrected product name"
 

@@ -95,6 +95,8 @@ def test_drop_a_coa_on_a_lot_review_correct_confirm_verify(
     qtbot.waitUntil(lambda: review.review is not None and any(
         f.corrected_by for f in review.review.fields), timeout=TIMEOUT)
     review.confirm_all()
+    qtbot.waitUntil(lambda: review.message.text() != "Saving…", timeout=TIMEOUT)
+    assert review.message.text() == "Saved.", review.message.text()
     qtbot.waitUntil(lambda: review.review is not None and all(
         f.confirmed_by for f in review.review.fields) and all(
         r.confirmed_by for r in review.review.results), timeout=TIMEOUT)
@@ -103,7 +105,11 @@ def test_drop_a_coa_on_a_lot_review_correct_confirm_verify(
                     and review.review.summary.status == "verified", timeout=TIMEOUT)
     assert not review.verify_button.isEnabled()
     # The lot's documents tab shows the verified COA.
-    qtbot.waitUntil(lambda: detail.tabs.tabText(2) == "Documents (1)", timeout=TIMEOUT)
+    browser = window.lot_browser
+    qtbot.waitUntil(lambda: browser.current_view is not None and any(
+        d.file_name == path.name and d.status == "verified"
+        for d in browser.current_view.documents), timeout=TIMEOUT)
+    assert detail.documents.rowCount() == len(browser.current_view.documents)  # type: ignore[union-attr]
 
     with owner.connect() as conn:
         linked = conn.execute(text(

@@ -407,3 +407,25 @@ GRANT EXECUTE ON FUNCTION quality.lot_match_key(text) TO PUBLIC;
 
 CREATE INDEX ix_lots_supplier_lot_match_key ON erp.lots (quality.lot_match_key(supplier_lot_code));
 CREATE INDEX ix_lots_lot_code_match_key ON erp.lots (quality.lot_match_key(lot_code));
+
+-- The inspector says what a document is when the reader could not tell (an allergen statement,
+-- say, is read as "other").
+CREATE FUNCTION quality.set_document_kind(p_document_id bigint, p_kind text, p_reason text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    PERFORM quality._document_editor();
+    IF p_kind NOT IN ('coa', 'sds', 'allergen_statement', 'other') THEN
+        RAISE EXCEPTION 'unknown document kind %', p_kind USING ERRCODE = 'LP422';
+    END IF;
+    IF coalesce(btrim(p_reason), '') = '' THEN
+        RAISE EXCEPTION 'changing the kind of a document needs a reason' USING ERRCODE = 'LP422';
+    END IF;
+    PERFORM quality._editable_document(p_document_id);
+    PERFORM quality._audit_context('document.kind', p_reason, NULL);
+    UPDATE quality.documents SET kind = p_kind WHERE id = p_document_id;
+END $$;
+GRANT EXECUTE ON FUNCTION quality.set_document_kind(bigint, text, text)
+    TO lotproof_inspector, lotproof_approver, lotproof_compliance;
