@@ -96,7 +96,7 @@ class DocumentsPanel(QWidget):
         self._rows = rows
         self.table.setRowCount(len(rows))
         for r, d in enumerate(rows):
-            values = [str(d.id), d.file_name, d.kind.upper(),
+            values = [str(d.id), d.file_name, d.kind.replace("_", " ").upper(),
                       d.status + (" (superseded)" if d.superseded else ""), d.lot_number or "",
                       ", ".join(d.lots), d.uploaded_at.strftime("%Y-%m-%d %H:%M")]
             for c, v in enumerate(values):
