@@ -8,7 +8,16 @@ import sys
 from collections.abc import Sequence
 
 from app import __version__
-from app.cli import audit_cmd, db_cmd, demo_cmd, document_cmd, lot_cmd, run_cmd, user_cmd
+from app.cli import (
+    audit_cmd,
+    db_cmd,
+    demo_cmd,
+    document_cmd,
+    lot_cmd,
+    run_cmd,
+    trace_cmd,
+    user_cmd,
+)
 from app.cli.common import CommandError
 from app.db.errors import DatabaseUnavailable, DecisionRefused, LoginFailed
 from app.db.queries.lot_detail import LotNotFound
@@ -22,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lotproof {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command")
-    for module in (run_cmd, db_cmd, user_cmd, demo_cmd, lot_cmd, audit_cmd, document_cmd):
+    for module in (run_cmd, db_cmd, user_cmd, demo_cmd, lot_cmd, audit_cmd, document_cmd,
+                   trace_cmd):
         module.register(sub)
     return parser
 
