@@ -295,3 +295,46 @@ class ExtractedField(Base):
     correction_reason: Mapped[str | None] = mapped_column(Text)
     confirmed_by: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+
+
+class Recall(Base):
+    """A recall or a mock recall (an exercise: nothing held, nothing sent, timed)."""
+
+    __tablename__ = "recalls"
+    __table_args__ = (
+        CheckConstraint("recall_class IN ('I', 'II', 'III')", name="recall_class"),
+        CheckConstraint("state IN ('open', 'held', 'closed')", name="state"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[str] = mapped_column(Text, unique=True)
+    is_mock: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    recall_class: Mapped[str] = mapped_column(Text)
+    regulator_reference: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, server_default=text("'open'"))
+    opened_by: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(TZ)
+    held_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    report_completed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class RecallLot(Base):
+    """A lot in a recall's scope: a source named when it was opened, or one reached from it."""
+
+    __tablename__ = "recall_lots"
+    __table_args__ = (
+        CheckConstraint("role IN ('source', 'affected')", name="role"),
+        Index("ix_recall_lots_lot_id", "lot_id"),
+        {"schema": SCHEMA},
+    )
+
+    recall_id: Mapped[int] = mapped_column(ForeignKey("quality.recalls.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(Text)
+    depth: Mapped[int] = mapped_column(Integer)
+    status_at_open: Mapped[str] = mapped_column(Text)
+    held: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))

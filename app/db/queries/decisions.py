@@ -58,6 +58,7 @@ class DecisionLine:
     created_at: dt.datetime
     created_by: str
     created_by_name: str | None
+    recall_id: int | None = None
     signatures: list[SignatureLine] = field(default_factory=list)
 
     @property
@@ -82,7 +83,7 @@ def transitions(conn: Connection) -> list[Transition]:
 _DECISIONS = """
     SELECT d.id, l.lot_code, d.action, d.from_status, d.to_status, d.disposition, d.reason,
            d.override_justification, d.blockers, d.state, d.signatures_required, d.created_at,
-           d.created_by, u.printed_name
+           d.created_by, u.printed_name, d.recall_id
     FROM quality.lot_decisions d
     JOIN erp.lots l ON l.id = d.lot_id
     LEFT JOIN quality.users u ON u.username = d.created_by
@@ -93,13 +94,18 @@ def _with_signatures(conn: Connection, rows: list[DecisionLine]) -> list[Decisio
     if not rows:
         return rows
     by_id: dict[int, list[SignatureLine]] = {r.id: [] for r in rows}
+    by_recall: dict[int, list[SignatureLine]] = {r.recall_id: [] for r in rows if r.recall_id}
     for s in conn.execute(text(
-            "SELECT record_id, id, printed_name, username, role, meaning, signed_at, "
-            "quality.signature_valid(id) FROM quality.signatures "
-            "WHERE record_type = 'lot_decision' AND record_id = ANY(:ids) ORDER BY id"),
-            {"ids": list(by_id)}):
-        by_id[s[0]].append(SignatureLine(*s[1:]))
-    return [replace(r, signatures=by_id[r.id]) for r in rows]
+            "SELECT record_type, record_id, id, printed_name, username, role, meaning, signed_at,"
+            " quality.signature_valid(id) FROM quality.signatures "
+            "WHERE (record_type = 'lot_decision' AND record_id = ANY(:ids)) "
+            "   OR (record_type = 'recall' AND record_id = ANY(:recalls)) ORDER BY id"),
+            {"ids": list(by_id), "recalls": list(by_recall)}):
+        (by_id if s[0] == "lot_decision" else by_recall)[s[1]].append(SignatureLine(*s[2:]))
+    # A recall's mass hold is one signed decision: its signature is shown on each lot it held.
+    return [replace(r, signatures=by_id[r.id] + (by_recall.get(r.recall_id, [])
+                                                  if r.action == "recall_hold" and r.recall_id
+                                                  else [])) for r in rows]
 
 
 def lot_history(conn: Connection, lot_code: str) -> list[DecisionLine]:
