@@ -141,10 +141,12 @@ def _customers(found: Trace) -> list[CustomerExposure]:
 def hold_all(session: UserSession, credentials: Credentials, recall_id: int,
              meaning: str = "Placed on hold (recall)") -> dict[str, int]:
     """One signature holds every affected lot still in hand and flags open allocations."""
-    outcome = sign(session, credentials, lambda c: c.execute(
-        "SELECT quality.recall_hold(%s, %s)", (recall_id, meaning)).fetchone()[0])  # type: ignore[index]
-    data = outcome if isinstance(outcome, dict) else json.loads(outcome)
-    return {k: int(v) for k, v in data.items()}
+    def work(conn: Any) -> Any:
+        return conn.execute("SELECT quality.recall_hold(%s, %s)", (recall_id, meaning)).fetchone()[0]
+
+    outcome = sign(session, credentials, work)
+    data = outcome if isinstance(outcome, dict) else json.loads(str(outcome))
+    return {str(k): int(v) for k, v in data.items()}
 
 
 def complete_report(session: UserSession, recall_id: int, summary: dict[str, Any]) -> float:
