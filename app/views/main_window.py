@@ -22,7 +22,9 @@ from app.views.audit_view import AuditPanel
 from app.views.documents.panel import DocumentsPanel
 from app.views.inbox import InboxPanel
 from app.views.lot_browser.panel import LotBrowser
+from app.views.recalls_panel import RecallsPanel
 from app.views.tasks import TaskRunner
+from app.views.trace.trace_window import TraceWindow
 from app.workflows import certificates
 from app.workflows.session import UserSession, verify_password
 
@@ -76,10 +78,12 @@ class MainWindow(QMainWindow):
         self.inbox = InboxPanel(session, runner)
         self.audit = AuditPanel(session, runner)
         self.documents = DocumentsPanel(session, runner)
+        self.recalls = RecallsPanel(session, runner)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lot_browser, "Lots")
         self.tabs.addTab(self.inbox, "Approvals")
         self.tabs.addTab(self.documents, "Documents")
+        self.tabs.addTab(self.recalls, "Recalls")
         self.tabs.addTab(self.audit, "Audit trail")
         self.setCentralWidget(self.tabs)
 
@@ -93,6 +97,10 @@ class MainWindow(QMainWindow):
             lambda paths, code: self.documents.ingest(paths, code))
         self.lot_browser.detail.document_opened.connect(self.documents.open_review)
         self.documents.document_changed.connect(self._document_changed)
+        self.lot_browser.detail.trace_button.clicked.connect(self.open_trace)
+        self.lot_browser.lot_selected.connect(self._lot_selected)
+        self.recalls.lots_held.connect(self.refresh)
+        self.trace_windows: list[TraceWindow] = []
 
         find = QAction("Find lot", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
@@ -137,6 +145,19 @@ class MainWindow(QMainWindow):
         if current is not None and current.detail.lot.lot_code == lot_code:
             self.lot_browser.open_lot(lot_code)
 
+    def _lot_selected(self, lot_code: str) -> None:
+        self.recalls.current_lot = lot_code
+
+    def open_trace(self) -> TraceWindow | None:
+        view = self.lot_browser.current_view
+        if view is None:
+            return None
+        window = TraceWindow(self.session, self.runner, view.detail.lot.lot_code)
+        window.open_lot.connect(self.show_lot)
+        window.show()
+        self.trace_windows = [w for w in self.trace_windows if w.isVisible()] + [window]
+        return window
+
     def _document_changed(self, _document_id: int) -> None:
         current = self.lot_browser.current_view
         if current is not None:
@@ -144,6 +165,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.documents.jobs.wait(30_000)
+        for window in self.trace_windows:
+            window.close()
         super().closeEvent(event)
 
     def lock(self) -> None:

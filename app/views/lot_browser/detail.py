@@ -120,12 +120,16 @@ class LotDetailPanel(QWidget):
         self.blockers = QLabel("")
         self.blockers.setObjectName("lotBlockers")
         self.blockers.setWordWrap(True)
+        self.trace_button = QPushButton("Trace…")
+        self.trace_button.setObjectName("traceButton")
+        self.trace_button.setEnabled(False)
         self.certificate_button = QPushButton("Release certificate…")
         self.certificate_button.setObjectName("certificateButton")
         self.certificate_button.setEnabled(False)
         heading = QHBoxLayout()
         heading.addWidget(self.status)
         heading.addStretch(1)
+        heading.addWidget(self.trace_button)
         heading.addWidget(self.certificate_button)
 
         layout = QVBoxLayout(self)
@@ -168,6 +172,7 @@ class LotDetailPanel(QWidget):
         else:
             self.blockers.setText("")
         self.certificate_button.setEnabled(view.has_release)
+        self.trace_button.setEnabled(True)
         self._fill_history(view)
         supplier = f"{a.supplier_name} ({a.supplier_status})" if a.supplier_name else "In-house"
         values = {

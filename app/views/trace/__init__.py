@@ -1,0 +1,1 @@
+"""Tracing a lot: the genealogy graph and where its material is."""
