@@ -2,9 +2,10 @@
 
     .venv/bin/python -m benchmarks.extraction_synthetic [--docs N] [--scans N] [--runs N]
 
-The seeds start at 600000 and were never looked at while writing the rules (tuning used
-seeds below 10000; earlier held-back ranges, 900000+ and 700000+, were retired once their
-misses had been read). Text-layer documents: N per layout; scanned: N per layout for each of the
+The default seeds start at 600000 (tuning used seeds below 10000; earlier held-back ranges,
+900000+ and 700000+, were retired once their misses had been read; 600000+ was read after the
+2026 table rework, and 420000+ was first run at the end of it). ``--seed N`` starts a fresh
+range. Text-layer documents: N per layout; scanned: N per layout for each of the
 scan, fax and sideways-photo degradations, in PDF, PNG and TIFF containers.
 """
 
@@ -72,15 +73,18 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=5, help="text-layer documents per layout")
     parser.add_argument("--scans", type=int, default=1, help="scans per layout and degradation")
     parser.add_argument("--runs", type=int, default=3, help="timing runs")
+    parser.add_argument("--seed", type=int, default=HELD_BACK,
+                        help="first seed (a new range for a held-back check nobody has read)")
     args = parser.parse_args()
+    base = args.seed
 
     text_specs = [
-        (HELD_BACK + 1000 * n + i, layout, None, "pdf")
+        (base + 1000 * n + i, layout, None, "pdf")
         for n, layout in enumerate(LAYOUTS)
         for i in range(args.docs)
     ]
     scan_specs = [
-        (HELD_BACK + 50_000 + 1000 * n + 100 * m + i, layout, mode, CONTAINERS[(n + m + i) % 3])
+        (base + 50_000 + 1000 * n + 100 * m + i, layout, mode, CONTAINERS[(n + m + i) % 3])
         for n, layout in enumerate(LAYOUTS)
         for m, mode in enumerate(MODES)
         for i in range(args.scans)

@@ -47,4 +47,4 @@ def run_sql_file(name: str) -> None:
 
     driver = op.get_bind().connection.driver_connection
     assert driver is not None
-    driver.execute((SQL_DIR / name).read_text())
+    driver.execute((SQL_DIR / name).read_text(), prepare=False)  # several statements

@@ -18,8 +18,10 @@ from app.documents.fields_common import (
     first_found,
     prominent_name,
     to_field,
+    wraps_code,
+    wraps_name,
 )
-from app.documents.layout import Found, PageCells
+from app.documents.layout import LABELLED, Found, PageCells, find_labelled
 from app.documents.model import BBox, Document, Method, Word
 from app.documents.provenance import Field, from_words
 from app.documents.specs import parse_result, parse_spec, stated_pass
@@ -77,9 +79,20 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
 
     stop = labels.STOP
     product = first_found(
-        document, [labels.PRODUCT, labels.PRODUCT_LOOSE], accept_name,
-        stop=stop, pages=first_pages, cells=cells,
+        document, [labels.PRODUCT], accept_name,
+        stop=stop, pages=first_pages, cells=cells, wrap=wraps_name,
     )
+    if product is None:
+        # "Sample:", "Strain:", "Item:" ...: the first that names something, not a code
+        # (a bare code after such a label is a sample ID)
+        for candidate in find_labelled(
+            document, labels.PRODUCT_LOOSE, accept_name, stop=stop, pages=first_pages,
+            cells_by_page=cells, wrap=wraps_name,
+        ):
+            named = _name_after_code(candidate, cells)
+            if named is not None and not CODE.match(named.text):
+                product = named
+                break
     product_field = to_field(_name_after_code(product, cells))
     put("product_name", product_field or prominent_name(document))
     put(
@@ -88,6 +101,7 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
             first_found(
                 document, [labels.LOT_EXACT, labels.LOT_LOOSE], accept_code,
                 stop=stop, pages=first_pages, cells=cells, anywhere_in_cell=True,
+                wrap=wraps_code,
             )
         ),
     )
@@ -123,7 +137,13 @@ def _name_after_code(found: Found | None, cells: dict[int, PageCells]) -> Found 
             if last in cell.words and i + 1 < len(row):
                 name = row[i + 1]
                 value = accept_name(name.text)
-                if value and any(ch.islower() for ch in value) and not labels.STOP.match(name.text):
+                label_like = LABELLED.match(name.text) or name.text.rstrip().endswith(("#", ":"))
+                if (
+                    value
+                    and any(ch.islower() for ch in value)
+                    and not labels.STOP.match(name.text)
+                    and not label_like
+                ):
                     return Found(value, name.words, found.label_words, found.certainty * 0.9)
     return found
 

@@ -71,6 +71,7 @@ def first_found(
     pages: Iterable[int] | None = None,
     cells: dict[int, PageCells] | None = None,
     anywhere_in_cell: bool = False,
+    wrap: Callable[[str], bool] | None = None,
 ) -> Found | None:
     """The first value found for the most specific label that has one."""
     page_list = list(pages) if pages is not None else None
@@ -83,6 +84,7 @@ def first_found(
             pages=page_list,
             cells_by_page=cells,
             anywhere_in_cell=anywhere_in_cell,
+            wrap=wrap,
         )
         if found:
             return found[0]
@@ -147,3 +149,20 @@ def prominent_name(document: Document) -> Field | None:
         return None
     best = max(candidates, key=lambda line: line.height)
     return from_words(best.text, list(best.words), certainty=0.5)
+
+
+def wraps_name(text: str) -> bool:
+    """A name's second line ("Powder", "50%"): not a date, a label or a sentence."""
+    return (
+        any(ch.isalnum() for ch in text)
+        and parse_date(text) is None
+        and len(text) <= 60
+        and not text.rstrip().endswith((".", ":"))
+    )
+
+
+def wraps_code(text: str) -> bool:
+    """A code's second line: digits and capitals ("0310", "-B7")."""
+    return bool(re.fullmatch(r"[-/]?[A-Z0-9][A-Z0-9\-_./]*", text.strip())) and any(
+        ch.isdigit() for ch in text
+    )

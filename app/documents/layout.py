@@ -18,7 +18,7 @@ _SEPARATORS = " \t:#.;=-–—|>"
 # bullets and outline numbers before a label: "· Product Identifier:", "1.1 Product name"
 _LEAD = re.compile(r"^[\s·•*▪■●\-–]*(?:\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]?\s+|[a-z]\)\s+)?")
 # a value found under a label must not itself be "Another label: value"
-_LABELLED = re.compile(r"^[^:\d]{2,30}:(?:\s|$)")
+LABELLED = re.compile(r"^[^:\d]{2,30}:(?:\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +135,14 @@ def find_labelled(
     below: bool = True,
     anywhere_in_cell: bool = False,
     cells_by_page: dict[int, PageCells] | None = None,
+    wrap: Callable[[str], bool] | None = None,
 ) -> list[Found]:
     """Every accepted value for ``label``, in reading order.
 
     ``accept`` cleans a candidate value and returns None to reject it (a lot number that
-    is "PASS", a date that does not parse).
+    is "PASS", a date that does not parse). With ``wrap``, a value continued on the next
+    line (a cell alone under the value, close below, not a label, ``wrap(text)`` true) is
+    joined to it: "WINDEX GLASS CLEANER WITH AMMONIA-" / "D".
     """
     wanted = set(pages) if pages is not None else None
     results: list[Found] = []
@@ -150,6 +153,8 @@ def find_labelled(
         for row in cells.rows:
             for cell in row:
                 found = _value_for(cells, row, cell, label, accept, stop, below, anywhere_in_cell)
+                if found is not None and wrap is not None:
+                    found = _wrapped(cells, found, accept, stop, label, wrap)
                 if found is not None:
                     results.append(found)
     return results
@@ -188,7 +193,7 @@ def _value_for(
             nxt.x0 - cell.x1 < page_width * 0.45
             and not (stop and stop.match(nxt.text))
             and not label.match(nxt.text)
-            and not _LABELLED.match(nxt.text)
+            and not LABELLED.match(nxt.text)
         ):
             value, words, _ = _take(nxt.words, 0, accept, stop)
             if value is not None:
@@ -223,7 +228,7 @@ def _value_below(
         if (
             (stop and stop.match(candidate.text))
             or label.match(candidate.text)
-            or _LABELLED.match(candidate.text)
+            or LABELLED.match(candidate.text)
         ):
             return None
         value, words, _ = _take(candidate.words, 0, accept, stop)
@@ -231,3 +236,59 @@ def _value_below(
             return Found(value, tuple(words), label_words, 0.85)
         return None
     return None
+
+
+def _line_of(cells: PageCells, word: Word) -> int | None:
+    for index, row in enumerate(cells.rows):
+        for cell in row:
+            if word in cell.words:
+                return index
+    return None
+
+
+def _wrapped(
+    cells: PageCells,
+    found: Found,
+    accept: Callable[[str], str | None],
+    stop: re.Pattern[str] | None,
+    label: re.Pattern[str],
+    wrap: Callable[[str], bool],
+) -> Found:
+    """The value continued on the next line: one short cell that starts under the value
+    (not under the label: that is the next field), close below, and is not a label."""
+    if not found.words:
+        return found
+    line = _line_of(cells, found.words[-1])
+    if line is None or line + 1 >= len(cells.rows):
+        return found
+    x0 = found.words[0].x0
+    x1 = max(w.x1 for w in found.words)
+    height = max(w.height for w in found.words)
+    bottom = max(w.bottom for w in found.words)
+    label_x0 = min((w.x0 for w in found.label_words), default=x0)
+    row = cells.rows[line + 1]
+    under = [c for c in row if c.x1 > x0 and c.x0 < x1]
+    beside = [c for c in row if c.x1 > min(label_x0, x0) - height and c.x0 < x0 - 0.5 * height]
+    if len(under) != 1 or beside:
+        return found
+    nxt = under[0]
+    text = nxt.text
+    if (
+        nxt.top - bottom > 0.8 * height
+        or nxt.x0 < x0 - 0.5 * height
+        or len(nxt.words) > 5
+        or abs(nxt.bottom - nxt.top - (bottom - min(w.top for w in found.words))) > 0.3 * height
+        or (stop is not None and stop.search(text))
+        or label.search(text)
+        or LABELLED.match(text)
+        or not wrap(text)
+    ):
+        return found
+    if found.words[-1].text.endswith("-"):  # a hyphen at the line end joins the halves
+        joined = found.text.rstrip("-") + "-" + text
+    else:
+        joined = found.text + " " + text
+    value = accept(joined)
+    if value is None:
+        return found
+    return Found(value, (*found.words, *nxt.words), found.label_words, found.certainty * 0.95)

@@ -14,6 +14,7 @@ from app.documents.fields_common import (
     first_found,
     prominent_name,
     to_field,
+    wraps_name,
 )
 from app.documents.labels import pattern
 from app.documents.model import Document, Line, Word
@@ -226,7 +227,7 @@ def extract_sds(document: Document) -> dict[str, Field]:
     section1 = _section_lines(lines, sections, 1)
     product_pages = sorted({line.page for line in section1}) if section1 else first
     product = first_found(
-        document, [_PRODUCT, _PRODUCT_LOOSE], accept_name, stop=_STOP,
+        document, [_PRODUCT, _PRODUCT_LOOSE], accept_name, stop=_STOP, wrap=wraps_name,
         pages=product_pages or first, cells=cells,
     )
     if product is not None:
@@ -341,6 +342,30 @@ def _cas_numbers(lines: list[Line]) -> Field:
     return from_words(items, words, source_text=", ".join(i["cas"] or "" for i in items))  # type: ignore[arg-type]
 
 
+def _numeral_by_shape(line: Line, offset: int) -> Field | None:
+    """A packing group Tesseract could not read ("III" as "Wl", "Il", "i"): sans-serif
+    roman numerals are bare strokes, so the ink of I, II and III is about 0.15, 0.5 and 0.9
+    times as wide as it is tall. Used only for an unsure OCR reading of one short word."""
+    position = 0
+    for word in line.words:
+        if position >= offset:
+            text = word.text.strip(":.")
+            if (
+                not text
+                or len(text) > 3
+                or word.confidence >= 0.7
+                or any(ch.isdigit() and ch != "1" for ch in text)
+            ):
+                return None
+            ratio = (word.x1 - word.x0) / max(word.bottom - word.top, 1e-6)
+            count = 1 if ratio < 0.32 else 2 if ratio < 0.7 else 3 if ratio < 1.2 else 0
+            if not count:
+                return None
+            return from_words("I" * count, [word], source_text=line.text, certainty=0.6)
+        position += len(word.text) + 1
+    return None
+
+
 def _transport(lines: list[Line]) -> dict[str, Field]:
     out: dict[str, Field] = {}
     numbers: list[str] = []
@@ -364,8 +389,13 @@ def _transport(lines: list[Line]) -> dict[str, Field]:
             if hit is None:
                 continue
             v = value_rx.match(line.text[hit.end() :])
-            if v is None and name == "packing_group" and any(w.method == "ocr" for w in line.words):
-                v = _PACKING_OCR.match(line.text[hit.end() :])
+            if name == "packing_group" and any(w.method == "ocr" for w in line.words):
+                guess = _numeral_by_shape(line, hit.end())
+                if guess is not None:
+                    out[name] = guess
+                    break
+                if v is None:
+                    v = _PACKING_OCR.match(line.text[hit.end() :])
             if v is None:
                 continue
             start = hit.end() + v.start(1)

@@ -1,14 +1,23 @@
 """Results tables of certificates of analysis: find header rows, then read rows by column.
 
-A header row is a line whose cells name a test column and a result or specification
-column. Columns run from midway between neighbouring header cells, and each data cell goes
-to the column it overlaps most. Tables printed side by side (two "Analyte" columns on one
-header row) are read as separate tables.
+A header is a run of cells on a line that names a test column and a result, amount or
+specification column ("Analyte | LOQ | Limit | Result (%)"). Names printed over two or three
+lines ("Action" over "Limit" over "(ppm)") are merged into one column name. Each header
+starts a table with its own horizontal extent, so tables printed side by side, even with
+their headers and rows on different lines, are read separately: a line's cells belong to the
+table whose extent holds them. Columns run from midway between neighbouring header cells,
+and each data cell goes to the column it overlaps most.
+
+Which column holds the result: the first named Result/Value/Amount/Found, else the first
+named only by a unit ("% (w/w)", "mg/g"); a second one (the same results in another unit) is
+kept as an alternative. A Result column holding only verdicts (PASS) gives way to an
+alternative or unnamed column holding the numbers; a table with no result column reads its
+results from the column whose cells hold numbers or "ND" rather than units or verdicts (labs
+print results under "Units" or "Finding").
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -17,29 +26,33 @@ from app.documents.layout import Cell, PageCells
 from app.documents.model import BBox, Method, Word, union_bbox
 
 ColumnKind = Literal[
-    "test", "method", "spec", "spec_min", "spec_max", "result", "unit", "status", "other"
+    "test", "method", "spec", "spec_min", "spec_max", "result", "unit", "status", "other",
+    "measure",
 ]
 
 _KIND_PATTERNS: tuple[tuple[ColumnKind, str], ...] = (
         ("status", r"^(?:pass\s*/\s*fail|p\s*/\s*f|status|conclusion|compliance|verdict|evaluation|"
-         r"assessment|conformity|complies\??|remarks?|result\s+status|pass\s+or\s+fail|findings?|"
-         r"interpretation|decision)$"),
+         r"assessment|conformity|complies\??|remarks?|pass\s+or\s+fail|findings?|"
+         r"interpretation|decision|(?:.*\s)?\(p\s*/\s*f\))$"),
         ("method", r"^(?:(?:test|analytical|analysis)\s+)?(?:methods?|procedures?|techniques?|"
          r"references?|method\s+ref(?:erence)?\.?)$"),
         ("unit", r"^(?:units?|uom|unit\s+of\s+measure|einheit)$"),
         ("spec_min", r"^(?:spec(?:ification)?\s+)?min(?:imum)?\.?$"),
         ("spec_max", r"^(?:spec(?:ification)?\s+)?max(?:imum)?\.?$"),
-        ("other", r"^(?:lod|loq|lloq|mdl|rl|dilution|uncertainty|dilution\s*\(1:n\)|"
-         r"\(?1:n\)?|mu|cas(?:\s+no\.?)?|date(?:\s+tested)?|analyst|instrument|datafile|"
-         r"file|sample\s+id)\b|.*\bdate$"),
+        ("other", r"^(?:(?:lod|loq|lloq|mdl|rl)(?:\s*/\s*(?:lod|loq|lloq|rl))?|dilution|dil\.?|"
+         r"(?:measurement\s+)?uncertainty|dilution\s*\(1\s?n\)|\(?1\s?n\)?|mu|cas(?:\s+no\.?)?|"
+         r"date(?:\s+(?:tested|analy[sz]ed|prepared|completed|received))?|analyst|instrument|"
+         r"datafile|file|sample\s+id|.*\bdate)$"),
         ("spec", r"^(?:(?:spec(?:ification)?s?|limits?|acceptance(?:\s+criteria)?|requirements?|"
-         r"standards?|range|action\s+(?:limit|level)s?|allowable(?:\s+limit)?|criteria|"
-         r"tolerance|target|expected|norm|sollwert|grenzwert|spezifikation)\b.*|.*\blimits?)$"),
+         r"standards?|range|action\s*(?:limit|level)s?|allowable(?:\s+limit)?|criteria|"
+         r"tolerance|target|expected|norm|thresholds?|mrl|sollwert|grenzwert|spezifikation)\b.*|"
+         r".*\blimits?)$"),
         ("result", r"^(?:(?:test|analysis|analytical|batch(?:\s+analysis)?|actual|lot)\s+)?"
-         r"(?:results?|values?|found|observed|reading|amount|measured|conc(?:entration)?\.?|mass|"
-         r"ergebnis|befund|istwert)\b.*$"),
+         r"(?:results?|values?|found|observed|reading|amount|amt\.?|measured|conc(?:entration)?\.?|"
+         r"mass|ergebnis|befund|istwert|(?:level|amount|concentration)\s+detected|detected\s+level)"
+         r"(?!\s+(?:status|pass|fail|p\s*/\s*f)\b)(?:\s|$|\().*$"),
         ("test", r"^(?:(?:tests?|analytes?|parameters?|compounds?|analysis)\b(?!.*\b(?:methods?|results?|dates?|limits?|units?)\b).*|"
-         r"test\s+(?:items?|names?|descriptions?|parameters?)|parameters?|"
+         r"test\s+(?:items?|names?|descriptions?|parameters?|menu)|parameters?|"
          r"analytes?|analysis|analyses|characteristics?|items?|determinations?|attributes?|"
          r"propert(?:y|ies)|compounds?|components?|description|cannabinoids?|terpenes?|"
          r"pesticides?|contaminants?|assay|prüfparameter|merkmal|parameter\s+name|"
@@ -56,9 +69,32 @@ _END = re.compile(
     r"the\s+(?:results|above)|we\s+hereby|results\s+relate|abbreviations|legend)",
     re.IGNORECASE,
 )
-_UNIT_HINT = re.compile(
-    r"\(([^)]{1,12})\)\s*$|(?:^|\s)(%|mg/g|ppm|ppb|cfu/g|µg/g|ug/g|mg/kg)\s*$", re.I
+# a unit as printed in a column name: "%", "mg/g", "ppm", "(µg/kg)", "(aw)"
+_REAL_UNIT = (
+    r"%|‰|ppm|ppb|ppt|aw|(?:mg|µg|μg|ug|ng|g|kg|cfu|mpn|iu|meq|ml|mmol|mol|units?)/[a-z0-9]{1,9}|"
+    r"mg|µg|μg|ug"
 )
+_UNIT_TOKEN = re.compile(
+    rf"^\(?(?:{_REAL_UNIT}|percent|w/w|v/v|wt\.?|weight|dry)\)?$", re.IGNORECASE
+)
+_REAL_UNIT_TOKEN = re.compile(rf"^\(?(?:{_REAL_UNIT}|percent)\)?$", re.IGNORECASE)
+_TRAILING_UNITS = re.compile(
+    rf"(?:\s*(?:\([^()]{{1,14}}\)|(?<![\w/])(?:{_REAL_UNIT})(?![\w/])))+$", re.IGNORECASE
+)
+_UNIT_IN = re.compile(rf"(?<![\w/])({_REAL_UNIT})(?![\w/])", re.IGNORECASE)
+_PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z&/.\- ]{1,24}$")
+_HEADERISH = re.compile(r"^[A-Za-z][A-Za-z&/.\-\s]*(?:\([^()]{1,14}\))?$")
+
+
+def _is_measure(text: str) -> bool:
+    """A column named only by a unit: "%", "mg/g", "% (w/w)", "Weight %"."""
+    tokens = text.split()
+    return (
+        bool(tokens)
+        and len(tokens) <= 3
+        and all(_UNIT_TOKEN.match(t) for t in tokens)
+        and any(_REAL_UNIT_TOKEN.match(t) for t in tokens)
+    )
 
 
 def classify_header(text: str) -> ColumnKind | None:
@@ -68,7 +104,24 @@ def classify_header(text: str) -> ColumnKind | None:
     for kind, rx in _KINDS:
         if rx.match(cleaned):
             return kind
+    stripped = _TRAILING_UNITS.sub("", cleaned).strip(" .*")
+    if stripped and stripped != cleaned:
+        for kind, rx in _KINDS:
+            if rx.match(stripped):
+                return kind
+    if _is_measure(cleaned):
+        return "measure"
     return None
+
+
+def unit_of(header: str) -> str | None:
+    """The unit a column name gives its values: "Result (mg/g)" -> "mg/g", "Weight %" -> "%"."""
+    paren: list[str] = re.findall(r"\(([^()]{1,14})\)", header)
+    for text in reversed(paren):
+        if _UNIT_IN.search(text):
+            return text.strip()
+    found = [m.group(1) for m in _UNIT_IN.finditer(header)]
+    return found[-1] if found else None
 
 
 @dataclass(slots=True)
@@ -80,19 +133,30 @@ class Column:
     left: float = 0.0  # region boundaries
     right: float = 0.0
     unit_hint: str | None = None
+    named: bool = True  # the header names a known kind of column
+    alternative: bool = False  # another result column (the same results in another unit)
 
 
 @dataclass(slots=True)
 class RawRow:
-    cells: dict[ColumnKind, list[Word]] = field(default_factory=dict)
+    """One table row: the words under each column (by column index)."""
+
+    parts: dict[int, list[Word]] = field(default_factory=dict)
     columns: list[Column] = field(default_factory=list)
+
+    @property
+    def cells(self) -> dict[ColumnKind, list[Word]]:
+        out: dict[ColumnKind, list[Word]] = {}
+        for index in sorted(self.parts):
+            out.setdefault(self.columns[index].kind, []).extend(self.parts[index])
+        return out
 
     def text(self, kind: ColumnKind) -> str:
         return " ".join(w.text for w in self.cells.get(kind, []))
 
     @property
     def words(self) -> list[Word]:
-        return [w for ws in self.cells.values() for w in ws]
+        return [w for ws in self.parts.values() for w in ws]
 
     @property
     def bbox(self) -> BBox:
@@ -133,139 +197,440 @@ def _segment(words: tuple[Word, ...]) -> list[tuple[list[Word], ColumnKind]] | N
     return best[n]
 
 
+def _split_units(cell: Cell) -> list[Cell] | None:
+    """"% mg/g" printed as one cell over two columns: one column per unit."""
+    if len(cell.words) > 1 and all(_REAL_UNIT_TOKEN.match(w.text) for w in cell.words):
+        return [Cell((w,), cell.line, cell.index) for w in cell.words]
+    return None
+
+
 def _header_cells(cells: list[Cell]) -> list[tuple[Cell, ColumnKind | None]]:
     """Classify header cells, splitting cells whose words are separate headers printed too
-    close together ("LOD Results" -> "LOD", "Results")."""
+    close together ("LOD Results" -> "LOD", "Results"; "Result Analyte" -> "Result",
+    "Analyte" where a second table's header runs into the first)."""
     out: list[tuple[Cell, ColumnKind | None]] = []
     for cell in cells:
         kind = classify_header(cell.text)
-        if len(cell.words) > 1 and kind in (None, "other", "test"):
-            parts = _segment(cell.words)
-            if parts is not None and len(parts) > 1:
-                out.extend((Cell(tuple(ws), cell.line, cell.index), k) for ws, k in parts)
+        words = cell.words
+        if len(words) > 1:
+            units = _split_units(cell)
+            if units is not None:
+                out.extend((c, "measure") for c in units)
                 continue
+            if classify_header(words[-1].text) == "test" and kind != "test":
+                head = _segment(words[:-1])
+                if head is not None:
+                    out.extend((Cell(tuple(ws), cell.line, cell.index), k) for ws, k in head)
+                    out.append((Cell((words[-1],), cell.line, cell.index), "test"))
+                    continue
+            if kind in (None, "other", "test"):
+                parts = _segment(words)
+                if parts is not None and len(parts) > 1:
+                    out.extend((Cell(tuple(ws), cell.line, cell.index), k) for ws, k in parts)
+                    continue
         out.append((cell, kind))
     return out
 
 
-def _columns_from(cells: list[Cell]) -> list[Column] | None:
-    classified = _header_cells(cells)
-    known = [k for _, k in classified if k is not None]
-    if len(known) < 2 or len(known) < 0.6 * len(classified):
-        return None
-    columns: list[Column] = []
-    for cell, kind in classified:
-        hint = _UNIT_HINT.search(cell.text)
-        unit = (hint.group(1) or hint.group(2)) if hint else None
-        columns.append(Column(kind or "other", cell.text, cell.x0, cell.x1, unit_hint=unit))
-    kinds = [c.kind for c in columns]
-    if "test" not in kinds or not ({"result", "spec", "spec_max"} & set(kinds)):
-        return None
-    if kinds.index("test") > 1:
-        return None
-    return columns
-
-
-def _merge_two_lines(upper: list[Cell], lower: list[Cell]) -> list[Cell]:
-    """Header cells from two lines joined where they overlap ("Batch Analysis" / "Result");
-    cells of either line with no partner stay as they are."""
-    base, other = (lower, upper) if len(lower) >= len(upper) else (upper, lower)
-    merged: list[Cell] = []
-    used: set[int] = set()
-    for cell in base:
-        over = [
-            o
-            for o in other
-            if min(o.x1, cell.x1) - max(o.x0, cell.x0) > 0
-            and (o.x1 - o.x0) < 3 * (cell.x1 - cell.x0) + 40
-        ]
-        used.update(id(o) for o in over)
-        words = [w for o in over for w in o.words] + list(cell.words)
-        words.sort(key=lambda w: (round(w.top), w.x0))
-        merged.append(Cell(tuple(words), cell.line, cell.index))
-    merged.extend(o for o in other if id(o) not in used)
-    merged.sort(key=lambda c: c.x0)
-    return merged
-
-
-_UNIT_LIKE = re.compile(
-    r"^(?:\([^()]{1,12}\)|[^\s\d]{0,6}[%‰/][^\s\d]{0,8}|ppm|ppb|ppt|mg|g|kg|µg|ug|aw|cfu|iu|ml)$",
-    re.IGNORECASE,
-)
-
-
-def _is_header_material(cells: list[Cell]) -> bool:
-    """A second header line holds column names or units, never data."""
-    return all(
-        classify_header(c.text) is not None
-        or (_UNIT_LIKE.match(c.text) is not None and len(c.words) <= 2)
-        for c in cells
+def _data_like(text: str) -> bool:
+    """A data value, never a column name: digits outside parentheses, or a verdict."""
+    outside = re.sub(r"\([^()]*\)", "", text)
+    return any(ch.isdigit() for ch in outside) or bool(
+        re.match(r"^(?:nd|n/a|pass(?:ed)?|fail(?:ed)?|<\s*lo[dq])$", text, re.IGNORECASE)
     )
 
 
-def find_header(cells: PageCells, index: int) -> tuple[list[Column], int] | None:
-    """Columns of a header at line ``index`` (returns the last header line used)."""
-    row = cells.rows[index]
-    if len(row) < 2:
-        return None
-    single = _columns_from(row)
-    if index + 1 < len(cells.rows):
-        nxt = cells.rows[index + 1]
-        close = nxt and nxt[0].top - row[0].bottom < (row[0].bottom - row[0].top) * 1.2
-        if close and _is_header_material(nxt):
-            merged = _columns_from(_merge_two_lines(row, nxt))
-            if merged is not None and (single is None or len(merged) > len(single)):
-                return merged, index + 1
-    if single is None and index > 0:
-        above = cells.rows[index - 1]
-        if (
-            above
-            and row[0].top - above[0].bottom < (row[0].bottom - row[0].top) * 1.2
-            and _is_header_material(above)
-            and _columns_from(above) is None
-            and any(classify_header(c.text) == "test" for c in row)
-        ):
-            merged = _columns_from(_merge_two_lines(above, row))
-            if merged is not None:
-                return merged, index
-    if single is not None:
-        return single, index
-    return None
+@dataclass(slots=True)
+class _Group:
+    """A run of header cells on one line that looks like the header of one table."""
+
+    cells: list[tuple[Cell, ColumnKind | None]]
+    left: float  # extent of the table: midway to the nearest foreign cells of the line
+    right: float
+    tentative: int = 0  # unnamed cells at the end of the line, kept if lines below name them
+
+    @property
+    def core_x1(self) -> float:
+        core = self.cells[: len(self.cells) - self.tentative]
+        return max(c.x1 for c, _ in core)
+
+    @property
+    def x0(self) -> float:
+        return self.cells[0][0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(c.x1 for c, _ in self.cells)
 
 
-def _split_side_by_side(columns: list[Column]) -> list[list[Column]]:
-    groups: list[list[Column]] = []
-    for column in columns:
-        if column.kind == "test" and groups and any(c.kind == "test" for c in groups[-1]):
-            groups.append([column])
-        elif groups:
-            groups[-1].append(column)
-        else:
-            groups.append([column])
+def _line_groups(row: list[Cell], page_width: float) -> list[_Group]:
+    classified = _header_cells(row)
+    if not classified:
+        return []
+    kinds = [k for _, k in classified]
+    first_cell, first_kind = classified[0]
+    if (
+        "test" not in kinds
+        and first_kind is None
+        and _PLAIN_NAME.match(first_cell.text)
+        and {"result", "measure"} & set(kinds[1:])
+        and sum(k is not None for k in kinds[1:]) >= 2
+    ):
+        # "Microbial | Limit | Result | (P/F)": the first column names the tests
+        classified[0] = (first_cell, "test")
+    groups: list[list[tuple[Cell, ColumnKind | None]]] = []
+    current: list[tuple[Cell, ColumnKind | None]] | None = None
+    for cell, kind in classified:
+        if kind == "test":
+            current = [(cell, kind)]
+            groups.append(current)
+        elif current is not None:
+            if _data_like(cell.text):
+                # the header ends where data of another table begins: unnamed cells just
+                # before it are that table's test names
+                while len(current) > 1 and current[-1][1] is None:
+                    current.pop()
+                current = None
+            else:
+                current.append((cell, kind))
+    out: list[_Group] = []
     for group in groups:
-        results = [c for c in group if c.kind == "result"]
-        for extra in results[1:]:
-            extra.kind = "other"  # the same result in another unit (mg/g beside %)
-        for i, column in enumerate(group):
-            column.left = (group[i - 1].x1 + column.x0) / 2 if i else -1e9
-            column.right = (column.x1 + group[i + 1].x0) / 2 if i + 1 < len(group) else 1e9
-    for a, b in itertools.pairwise(groups):
-        boundary = (a[-1].x1 + b[0].x0) / 2
-        a[-1].right = boundary
-        b[0].left = boundary
-    return groups
+        tentative = 0
+        while tentative < len(group) - 1 and group[len(group) - 1 - tentative][1] is None:
+            tentative += 1
+        kinds_in = [k for _, k in group]
+        known = [k for k in kinds_in if k is not None]
+        if len(known) < 2 or len(known) < 0.6 * len(group):
+            continue
+        if not ({"result", "spec", "spec_max", "spec_min", "measure"} & set(known)):
+            continue
+        x0 = group[0][0].x0
+        x1 = max(c.x1 for c, _ in group)
+        members = {id(c) for c, _ in group}
+        left, right = -1e9, 1e9
+        for cell, _ in classified:
+            if id(cell) in members:
+                continue
+            if cell.x1 <= x0:
+                left = max(left, (cell.x1 + x0) / 2)
+            elif cell.x0 >= x1:
+                right = min(right, (x1 + cell.x0) / 2)
+        out.append(_Group(group, left, right, tentative))
+    return out
+
+
+def _in_region(row: list[Cell], left: float, right: float) -> list[Cell]:
+    """The cells of a line inside a table's extent (cells crossing its edge are split)."""
+    out: list[Cell] = []
+    for cell in row:
+        if cell.x1 <= left or cell.x0 >= right:
+            continue
+        if cell.x0 >= left and cell.x1 <= right:
+            out.append(cell)
+            continue
+        words = tuple(w for w in cell.words if left <= w.center_x < right)
+        if words:
+            out.append(Cell(words, cell.line, cell.index))
+    return out
+
+
+def _similar_size(line: list[Cell], height: float) -> bool:
+    """Header lines share a font size; a title over the table is larger."""
+    sizes = sorted(w.height for c in line for w in c.words)
+    return sizes[len(sizes) // 2] < 1.5 * height
+
+
+def _close(upper_bottom: float, lower_top: float, height: float) -> bool:
+    return lower_top - upper_bottom < height * 1.2
+
+
+@dataclass(slots=True)
+class Block:
+    """A table header: its columns, the lines it spans and its horizontal extent."""
+
+    columns: list[Column]
+    first: int
+    main: int
+    last: int
+    left: float
+    right: float
+
+    @property
+    def x0(self) -> float:
+        return self.columns[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.columns[-1].x1
+
+
+def _overlap_1d(a0: float, a1: float, b0: float, b1: float) -> float:
+    return min(a1, b1) - max(a0, b0)
+
+
+def _merge_block(
+    lines: list[list[Cell]],
+    main_at: int,
+    main: list[tuple[Cell, ColumnKind | None]],
+) -> list[Column]:
+    """Columns of a header printed over several lines. The line with the most cells is the
+    base; words of the other lines, nearest line first, join the column they stand over (a
+    word over two columns, "Specification" over "Min" and "Max", joins both); cells over no
+    column start columns of their own."""
+    base_at = max(range(len(lines)), key=lambda i: (len(lines[i]), i == main_at))
+    base = main if base_at == main_at else _header_cells(lines[base_at])
+    names: list[list[Word]] = [list(cell.words) for cell, _ in base]
+    spans = [(cell.x0, cell.x1) for cell, _ in base]
+    base_kinds: list[ColumnKind | None] = [kind for _, kind in base]
+    base_texts = [" ".join(w.text for w in cell.words) for cell, _ in base]
+    seen = {id(w) for ws in names for w in ws}
+
+    def place(line: list[Cell], before: bool) -> None:
+        for cell in line:
+            if all(id(w) in seen for w in cell.words):
+                continue  # already a base cell (a name level with neither line)
+            targets: list[list[int]] = []
+            for word in cell.words:
+                hits = [
+                    i for i, (a, b) in enumerate(spans)
+                    if _overlap_1d(word.x0, word.x1, a, b) > 0
+                ]
+                wide = [
+                    i for i in hits
+                    if _overlap_1d(word.x0, word.x1, *spans[i]) > 0.5 * (spans[i][1] - spans[i][0])
+                ]
+                if len(wide) > 1:
+                    targets.append(wide)
+                elif hits:
+                    targets.append(
+                        [max(hits, key=lambda i: _overlap_1d(word.x0, word.x1, *spans[i]))]
+                    )
+                else:
+                    targets.append([])
+            if not any(targets):
+                names.append(list(cell.words))
+                spans.append((cell.x0, cell.x1))
+                base_kinds.append(None)
+                base_texts.append("")
+                continue
+            # words over no column go with their neighbour ("All Uses" over "Limit")
+            for k in range(len(targets)):
+                if not targets[k]:
+                    near = [t for t in targets[k - 1 :: -1] if t] if k else []
+                    near = near or [t for t in targets[k + 1 :] if t]
+                    targets[k] = near[0]
+            for word, indices in zip(cell.words, targets, strict=True):
+                for i in indices:
+                    if before:
+                        names[i].insert(sum(1 for w in names[i] if w.top <= word.top), word)
+                    else:
+                        names[i].append(word)
+
+    order = sorted((i for i in range(len(lines)) if i != base_at), key=lambda i: abs(i - base_at))
+    for i in order:
+        place(lines[i], i < base_at)
+    columns: list[Column] = []
+    for i, words in enumerate(names):
+        text = " ".join(w.text for w in words)
+        kind = classify_header(text)
+        if kind is None or (base_kinds[i] is not None and kind == "measure"):
+            kind = base_kinds[i]
+        columns.append(
+            Column(kind or "other", text, min(w.x0 for w in words), max(w.x1 for w in words),
+                   unit_hint=unit_of(text) or unit_of(base_texts[i]), named=kind is not None)
+        )
+    columns.sort(key=lambda c: c.x0)
+    return columns
+
+
+def _known(columns: list[Column]) -> int:
+    return sum(1 for c in columns if c.named)
+
+
+def _score(columns: list[Column]) -> tuple[int, int]:
+    """Columns named, then columns named by words rather than by a unit alone."""
+    return _known(columns), sum(1 for c in columns if c.named and c.kind != "measure")
+
+
+def _valid(columns: list[Column]) -> bool:
+    kinds = [c.kind for c in columns if c.named]
+    return kinds.count("test") == 1 and bool(
+        {"result", "spec", "spec_max", "spec_min", "measure"} & set(kinds)
+    )
+
+
+def _block_for(cells: PageCells, index: int, group: _Group) -> Block:
+    """Grow a header group into the lines above and below that hold more of its names."""
+    rows = cells.rows
+    main_cells = [c for c, _ in group.cells]
+    height = max(max(c.bottom for c in main_cells) - min(c.top for c in main_cells), 4.0)
+    left, right = group.left, group.right
+    above: list[list[Cell]] = []
+    top = min(c.top for c in main_cells)
+    for j in range(index - 1, max(-1, index - 3), -1):
+        line = _in_region(rows[j], left, right)
+        if not line or not _close(max(c.bottom for c in line), top, height):
+            break
+        if not _similar_size(line, height):
+            break
+        if not all(classify_header(c.text) is not None or _HEADERISH.match(c.text) for c in line):
+            break
+        if len(_line_groups(line, cells.page.width)) > 0:
+            break  # a header of its own
+        above.insert(0, line)
+        top = min(c.top for c in line)
+    below: list[list[Cell]] = []
+    bottom = max(c.bottom for c in main_cells)
+    for j in range(index + 1, min(len(rows), index + 3)):
+        line = _in_region(rows[j], left, right)
+        if not line or not _close(bottom, min(c.top for c in line), height):
+            break
+        if not _similar_size(line, height):
+            break
+        if not all(
+            (classify_header(c.text) is not None and not _data_like(c.text))
+            or _is_measure(c.text)
+            or (_UNIT_TOKEN.match(c.text) is not None and len(c.words) <= 2)
+            for c in line
+        ):
+            break
+        below.append(line)
+        bottom = max(c.bottom for c in line)
+    main_line = [c for c, _ in group.cells]
+    best = _merge_block([main_line], 0, group.cells)
+    best_span = (index, index)
+    for n_above in range(len(above) + 1):
+        for n_below in range(len(below) + 1):
+            if n_above == n_below == 0:
+                continue
+            chosen = [*above[len(above) - n_above :], main_line, *below[:n_below]]
+            merged = _merge_block(chosen, n_above, group.cells)
+            if not _valid(merged):
+                continue
+            # a name split over more lines is read whole: lines below (units) are taken when
+            # they do not make it worse, lines above only when they name more columns
+            score, best_score = _score(merged), _score(best)
+            if score > best_score or (
+                score == best_score and n_above <= index - best_span[0]
+            ):
+                best, best_span = merged, (index - n_above, index + n_below)
+    if group.tentative:
+        first_tentative = group.cells[len(group.cells) - group.tentative][0]
+        if not any(c.named for c in best if c.x1 > first_tentative.x0):
+            # the unnamed cells at the end of the line are not this table's
+            core = _Group(
+                group.cells[: len(group.cells) - group.tentative],
+                group.left,
+                min(group.right, (group.core_x1 + first_tentative.x0) / 2),
+            )
+            return _block_for(cells, index, core)
+    _choose_result(best)
+    # the table reaches a little past its last column, never into a neighbour's cells
+    pitch = (best[-1].x1 - best[0].x0) / max(len(best) - 1, 1)
+    right = min(right, best[-1].x1 + max(2 * height, 0.6 * pitch))
+    return Block(best, best_span[0], index, best_span[1], left, right)
+
+
+def _choose_result(columns: list[Column]) -> None:
+    """One result column: the first named Result/Value/Amount, else the first named only by
+    a unit; further candidates (the same results in another unit, mg/g beside %) are kept
+    as "other"."""
+    candidates = [c for c in columns if c.kind == "result"] + [
+        c for c in columns if c.kind == "measure"
+    ]
+    for column in candidates[1:]:
+        column.kind = "other"
+        column.alternative = True
+    if candidates:
+        candidates[0].kind = "result"
+
+
+def find_headers(cells: PageCells) -> list[Block]:
+    """Every table header on the page, top to bottom."""
+    blocks: list[Block] = []
+    used: set[tuple[int, int]] = set()  # (line, rounded x0) of header lines' cells
+    rows = cells.rows
+    found: list[tuple[int, _Group]] = []
+    for index, row in enumerate(rows):
+        if not row:
+            continue
+        groups = _line_groups(row, cells.page.width) if len(row) >= 2 else []
+        if not groups and not any(classify_header(c.text) == "test" for c in row):
+            # "Analyte" printed between two header lines, level with neither
+            for j in (index + 1, index - 1):
+                if not 0 <= j < len(rows) or not rows[j]:
+                    continue
+                if all(classify_header(c.text) == "test" for c in rows[j]) and _close(
+                    min(rows[j][0].bottom, row[0].bottom),
+                    max(rows[j][0].top, row[0].top),
+                    row[0].bottom - row[0].top,
+                ):
+                    groups = _line_groups(
+                        sorted([*row, *rows[j]], key=lambda c: c.x0), cells.page.width
+                    )
+                    if groups:
+                        break
+        found.extend((index, group) for group in groups)
+    # tables side by side, their headers on different lines: each reaches to midway
+    # between them (headers within three lines of each other are side by side even when
+    # one's unit cells run under the other's)
+    spans = {id(g): [(c.x0, c.x1) for c, _ in g.cells] for _, g in found}
+    for line_g, g in found:
+        for line_h, h in found:
+            if h is g:
+                continue
+            near = abs(line_g - line_h) <= 3
+            if h.x0 > g.x0 and (h.x0 >= g.core_x1 or near):
+                ends = [x1 for x0, x1 in spans[id(g)] if x1 <= h.x0]
+                if ends:
+                    g.right = min(g.right, (max(ends) + h.x0) / 2)
+            elif h.x0 < g.x0 and (h.core_x1 <= g.x0 or near):
+                ends = [x1 for x0, x1 in spans[id(h)] if x1 <= g.x0]
+                if ends:
+                    g.left = max(g.left, (max(ends) + g.x0) / 2)
+        kept = [(c, k) for c, k in g.cells if c.x0 < g.right]
+        g.tentative = max(0, g.tentative - (len(g.cells) - len(kept)))
+        g.cells = kept
+    for index, group in found:
+        if (group.cells[0][0].line, round(group.x0)) in used:
+            continue
+        group.cells = [(c, k) for c, k in group.cells if (c.line, round(c.x0)) not in used]
+        if len(group.cells) < 2:
+            continue
+        block = _block_for(cells, index, group)
+        for line in range(block.first, block.last + 1):
+            for cell in _in_region(cells.rows[line], block.left, block.right):
+                used.add((line, round(cell.x0)))
+                for word in cell.words:
+                    used.add((line, round(word.x0)))
+        for cell, _ in group.cells:
+            used.add((cell.line, round(cell.x0)))
+        blocks.append(block)
+    # tables side by side: each reaches to midway between their headers
+    for a in blocks:
+        for b in blocks:
+            if a is not b and a.x1 <= b.x0:
+                middle = (a.x1 + b.x0) / 2
+                a.right = min(a.right, middle)
+                b.left = max(b.left, middle)
+    for block in blocks:
+        columns = block.columns
+        for i, column in enumerate(columns):
+            column.left = (columns[i - 1].x1 + column.x0) / 2 if i else block.left
+            column.right = (column.x1 + columns[i + 1].x0) / 2 if i + 1 < len(columns) else block.right
+    return blocks
 
 
 def _overlap(x0: float, x1: float, column: Column) -> float:
     return min(x1, column.right) - max(x0, column.left)
 
 
-def _assign(cells: list[Cell], group: list[Column]) -> dict[ColumnKind, list[Word]]:
-    out: dict[ColumnKind, list[Word]] = {}
-    lo, hi = group[0].left, group[-1].right
+def _assign(cells: list[Cell], columns: list[Column]) -> dict[int, list[Word]]:
+    out: dict[int, list[Word]] = {}
+    lo, hi = columns[0].left, columns[-1].right
     for cell in cells:
         width = max(cell.x1 - cell.x0, 1e-6)
-        spans = [c for c in group if _overlap(cell.x0, cell.x1, c) > 0.3 * width]
+        spans = [c for c in columns if _overlap(cell.x0, cell.x1, c) > 0.3 * width]
         # a cell reaching well into two columns is two values printed close together
         pieces = [(w.x0, w.x1, (w,)) for w in cell.words] if len(spans) > 1 else [
             (cell.x0, cell.x1, cell.words)
@@ -274,8 +639,8 @@ def _assign(cells: list[Cell], group: list[Column]) -> dict[ColumnKind, list[Wor
             centre = (x0 + x1) / 2
             if not lo <= centre < hi:
                 continue
-            best = max(group, key=lambda c: _overlap(x0, x1, c))
-            out.setdefault(best.kind, []).extend(words)
+            best = max(range(len(columns)), key=lambda i: _overlap(x0, x1, columns[i]))
+            out.setdefault(best, []).extend(words)
     return out
 
 
@@ -286,49 +651,104 @@ def _is_paragraph(row: list[Cell], columns: list[Column]) -> bool:
     return len(widest.words) >= 6 and (spanned >= 2 or widest.x1 - widest.x0 > 0.7 * table_width)
 
 
+_RESULT_LIKE = re.compile(
+    r"^(?:[<>≤≥~]?\s*[-+]?(?:\d[\d,]*\.?\d*|\.\d+)(?:\s*[eE]\s*[-+]?\d+)?\s*(?:%|[a-zµμ/]{1,8})?|"
+    r"nd|n\.d\.?|not\s+detected|none\s+detected|<\s*l{1,2}o[dq]|bl[oq]q?|bql|absent|"
+    r"negative|positive|detected|trace)$",
+    re.IGNORECASE,
+)
+
+
+_VERDICT = re.compile(
+    r"^(?:pass(?:ed)?|fail(?:ed)?|complies|conforms?|ok|tested|not\s+tested)$", re.IGNORECASE
+)
+
+
+def _column_values(rows: list[RawRow], index: int) -> list[str]:
+    return [" ".join(w.text for w in row.parts[index]).strip() for row in rows if index in row.parts]
+
+
+def _results_from_data(columns: list[Column], rows: list[RawRow]) -> None:
+    """Correct the result column from what its cells hold.
+
+    No column is named as the result: the result is the column (named as a unit or status
+    column, or not named at all) whose cells are numbers or "ND" in most rows. A column
+    named Result that holds only verdicts (Pass/Fail) while another result column, or an
+    unnamed one, holds the measured values: that one is the result and the first the status.
+    """
+    if not rows:
+        return
+    current = next((i for i, c in enumerate(columns) if c.kind == "result"), None)
+    if current is not None:
+        values = _column_values(rows, current)
+        if not values or sum(1 for v in values if _VERDICT.match(v)) < 0.6 * len(values):
+            return
+    best: tuple[int, int] | None = None
+    for i, column in enumerate(columns):
+        if i == current or column.kind == "test":
+            continue
+        if current is None:
+            if column.kind not in ("unit", "status") and column.named:
+                continue
+        elif not (column.alternative or not column.named):
+            continue
+        values = _column_values(rows, i)
+        like = sum(1 for v in values if _RESULT_LIKE.match(v))
+        if values and like >= max(1, 0.6 * len(values)) and (best is None or like > best[1]):
+            best = (i, like)
+    if best is None:
+        return
+    if current is not None:
+        has_status = any(c.kind == "status" for c in columns)
+        columns[current].kind = "other" if has_status else "status"
+    columns[best[0]].kind = "result"
+
+
 def read_tables(cells: PageCells) -> list[RawRow]:
     rows: list[RawRow] = []
-    index = 0
+    blocks = find_headers(cells)
     total = len(cells.rows)
-    while index < total:
-        header = find_header(cells, index)
-        if header is None:
+    for block in blocks:
+        columns = block.columns
+        stop = min(
+            (
+                b.first for b in blocks
+                if b is not block and b.first > block.last
+                and _overlap_1d(b.x0, b.x1, block.x0, block.x1) > 0
+            ),
+            default=total,
+        )
+        header_row = cells.rows[block.last]
+        bottom = max(c.bottom for c in header_row)
+        height = max(max(c.bottom - c.top for c in cells.rows[block.main]), 5.0)
+        table: list[RawRow] = []
+        previous: RawRow | None = None
+        index = block.last + 1
+        while index < stop:
+            row = _in_region(cells.rows[index], block.left, block.right)
             index += 1
-            continue
-        columns, last = header
-        groups = _split_side_by_side(columns)
-        index = last + 1
-        previous: list[RawRow | None] = [None] * len(groups)
-        bottom = cells.rows[last][0].bottom
-        height = max(cells.rows[last][0].bottom - cells.rows[last][0].top, 5.0)
-        while index < total:
-            row = cells.rows[index]
             if not row:
-                index += 1
                 continue
             if row[0].top - bottom > height * 4 or _END.match(row[0].text):
                 break
             if _is_paragraph(row, columns):
                 break  # a footnote or paragraph under the table
-            if find_header(cells, index) is not None:
-                break
             bottom = max(c.bottom for c in row)
-            for g, group in enumerate(groups):
-                assigned = _assign(row, group)
-                if not assigned:
-                    continue
-                test_words = assigned.get("test", [])
-                others = {k: v for k, v in assigned.items() if k != "test"}
-                prev = previous[g]
-                if not test_words and prev is not None:
-                    for kind, words in others.items():  # wrapped text of the row above
-                        prev.cells.setdefault(kind, []).extend(words)
-                    continue
-                if not test_words or not others:
-                    previous[g] = None  # a section heading inside the table
-                    continue
-                raw = RawRow(cells=dict(assigned), columns=group)
-                rows.append(raw)
-                previous[g] = raw
-            index += 1
+            assigned = _assign(row, columns)
+            if not assigned:
+                continue
+            test_index = [i for i in assigned if columns[i].kind == "test"]
+            others = {i: w for i, w in assigned.items() if columns[i].kind != "test"}
+            if not test_index and previous is not None:
+                for i, words in others.items():  # wrapped text of the row above
+                    previous.parts.setdefault(i, []).extend(words)
+                continue
+            if not test_index or not others:
+                previous = None  # a section heading inside the table
+                continue
+            raw = RawRow(parts=dict(assigned), columns=columns)
+            table.append(raw)
+            previous = raw
+        _results_from_data(columns, table)
+        rows.extend(table)
     return rows

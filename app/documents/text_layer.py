@@ -21,6 +21,11 @@ _LIGATURES = {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl",
 _GAP_FACTOR = 0.3  # a gap wider than this share of the character height starts a new word
 _SOFT_GAP_FACTOR = 0.2  # ... or this share where PDFium generated a space
 _SOFT = "soft"
+# Some fonts declare an ascent/descent far beyond their glyphs, so the loose box of a 7 pt
+# character is 16 pt tall and neighbouring lines overlap. A loose box taller than this many
+# times the font size is cut to the usual span around the baseline.
+_TALL_BOX = 1.6
+_ASCENT, _DESCENT = 0.9, 0.25
 
 
 @dataclass(slots=True)
@@ -75,6 +80,8 @@ def read_text_layer(page: Any, number: int) -> TextLayer:
 def _read(handle: Any, transform: _Transform, number: int) -> TextLayer:
     count = pdfium_c.FPDFText_CountChars(handle)
     rect = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     # None marks a break (whitespace or skipped glyph); _SOFT a space PDFium generated
     chars: list[_Char | str | None] = []
     angles: dict[int, int] = {}
@@ -85,7 +92,9 @@ def _read(handle: Any, transform: _Transform, number: int) -> TextLayer:
         if pdfium_c.FPDFText_HasUnicodeMapError(handle, index) == 1:
             map_errors += 1
         text = chr(code) if 0 < code < 0x110000 else ""
-        if not text or text.isspace() or code in (0xFFFE, 0xFFFF) or code < 0x20:
+        if code in (0x02, 0xFFFE):
+            text = "-"  # PDFium's mark for a hyphen that ends a line ("AMMONIA-" / "D")
+        if not text or text.isspace() or code == 0xFFFF or (code < 0x20 and text != "-"):
             generated = pdfium_c.FPDFText_IsGenerated(handle, index) == 1
             chars.append(_SOFT if generated and text == " " else None)
             char_angles.append(0)
@@ -94,16 +103,42 @@ def _read(handle: Any, transform: _Transform, number: int) -> TextLayer:
         # narrow glyphs like "1" look like separate words and drop "." below the line
         ok = pdfium_c.FPDFText_GetLooseCharBox(handle, index, ctypes.byref(rect))
         if not ok or rect.right <= rect.left or rect.top == rect.bottom:
+            previous = chars[-1] if chars else None
+            if text == "-" and isinstance(previous, _Char):
+                # the line-end hyphen often has no box: it follows the last letter
+                chars.append(_Char("-", previous.x1, previous.top, previous.x1 + 1.0,
+                                   previous.bottom))
+                char_angles.append(char_angles[-1])
+                continue
             chars.append(None)
             char_angles.append(0)
             continue
+        bottom, top = min(rect.bottom, rect.top), max(rect.bottom, rect.top)
+        size = pdfium_c.FPDFText_GetFontSize(handle, index)
+        # the matrix is only asked for when the box looks too tall for the Tf size
+        if (
+            top - bottom > _TALL_BOX * size > 0
+            and pdfium_c.FPDFText_GetMatrix(handle, index, ctypes.byref(matrix))
+        ):
+            # the font size in points: Tf size times the vertical scale of the text matrix
+            size *= math.hypot(matrix.c, matrix.d)
+            if (
+                top - bottom > _TALL_BOX * size > 0
+                and abs(matrix.b) < 1e-6
+                and abs(matrix.c) < 1e-6
+                and pdfium_c.FPDFText_GetCharOrigin(
+                    handle, index, ctypes.byref(origin_x), ctypes.byref(origin_y)
+                )
+            ):
+                baseline = origin_y.value
+                sign = 1.0 if matrix.d > 0 else -1.0
+                ends = (baseline - sign * _DESCENT * size, baseline + sign * _ASCENT * size)
+                bottom, top = min(ends), max(ends)
         angle = round(math.degrees(pdfium_c.FPDFText_GetCharAngle(handle, index))) % 360
         bucket = (angle + 5) // 10 % 36
         angles[bucket] = angles.get(bucket, 0) + 1
         char_angles.append(bucket)
-        x0, y0, x1, y1 = transform.box(
-            rect.left, rect.right, min(rect.bottom, rect.top), max(rect.bottom, rect.top)
-        )
+        x0, y0, x1, y1 = transform.box(rect.left, rect.right, bottom, top)
         chars.append(_Char(_LIGATURES.get(text, text), x0, y0, x1, y1))
     dominant = max(angles, key=lambda k: angles[k]) if angles else 0
     words = _join_words(

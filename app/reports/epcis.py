@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from sqlalchemy import Connection
@@ -115,10 +116,13 @@ class EpcisError(ValueError):
 
 
 # ----------------------------------------------------------------------------- identifiers
+_ALL_SAFE = re.compile(r"[A-Za-z0-9!'()*+,\-.:;=_]*")
+
+
 def epc_escape(value: str) -> str:
     """An EPC URI component: characters outside the URI form of GS1 character set 82 as %XX
     (UTF-8 bytes, upper-case hex), e.g. "A/B#1" -> "A%2FB%231"."""
-    if all(ch in _EPC_SAFE for ch in value):
+    if _ALL_SAFE.fullmatch(value):
         return value
     return "".join(
         ch if ch in _EPC_SAFE else "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
@@ -190,7 +194,7 @@ def _party_location_uri(party: Party, options: EpcisOptions) -> str:
 
 def _event_time(moment: dt.datetime) -> str:
     utc = moment.astimezone(dt.UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _number(qty: Decimal) -> int | float:
@@ -204,13 +208,18 @@ class _Builder:
         self.classes: dict[str, list[dict[str, Any]]] = {}
         self.locations: dict[str, list[dict[str, Any]]] = {}
         self.children: dict[str, set[str]] = {}
+        self.class_uris: dict[tuple[str, str], str] = {}
+        self.site_uris: dict[tuple[int, str | None], str] = {}
 
     def quantity(self, line: LotQuantity) -> dict[str, Any]:
         lot = line.lot
-        if not lot.item_gtin:
-            raise EpcisError(f"item {lot.item_sku} of lot {lot.lot_code} has no GTIN")
-        epc_class = lgtin_class(lot.item_gtin, lot.lot_code, self.options.company_prefix_length)
-        if epc_class not in self.classes:
+        epc_class = self.class_uris.get((lot.item_gtin or "", lot.lot_code))
+        if epc_class is None:
+            if not lot.item_gtin:
+                raise EpcisError(f"item {lot.item_sku} of lot {lot.lot_code} has no GTIN")
+            epc_class = lgtin_class(lot.item_gtin, lot.lot_code,
+                                    self.options.company_prefix_length)
+            self.class_uris[(lot.item_gtin, lot.lot_code)] = epc_class
             attributes: list[dict[str, Any]] = [
                 {"id": CBV_MDA + "descriptionShort", "attribute": lot.product_description},
             ]
@@ -227,6 +236,13 @@ class _Builder:
         return element
 
     def site(self, site: Site, sub_location: str | None = None) -> str:
+        known = self.site_uris.get((site.id, sub_location))
+        if known is not None:
+            return known
+        uri = self.site_uris[(site.id, sub_location)] = self._site(site, sub_location)
+        return uri
+
+    def _site(self, site: Site, sub_location: str | None) -> str:
         uri = _site_uri(site, self.options)
         if uri not in self.locations:
             attributes: list[dict[str, Any]] = [{"id": CBV_MDA + "name", "attribute": site.name}]
@@ -275,11 +291,15 @@ class _Builder:
                     gln, ref.number, self.options)})
         return result
 
+    def event_uuid(self, key: str) -> uuid.UUID:
+        """The same id for the same ERP record on every export (name-based UUID, version 5)."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, self.options.id_base + key)
+
     def event(self, event: TrackingEvent) -> dict[str, Any]:
         common: dict[str, Any] = {
             "eventTime": _event_time(event.occurred_at),
             "eventTimeZoneOffset": "+00:00",
-            "eventID": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, self.options.id_base + event.key)}",
+            "eventID": f"urn:uuid:{self.event_uuid(event.key)}",
         }
         if event.cte == "transformation":
             step, disposition = TRANSFORMATION_STEPS.get(event.transformation_kind or "",
@@ -393,20 +413,31 @@ def lot_epcis_document(conn: Connection, lot_code: str, *, genealogy: bool = Fal
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    """JSON text: indented for reading, compact past a few thousand events (indenting runs the
+    pure-Python encoder, seconds for a recall-sized document)."""
+    events = len(document.get("epcisBody", {}).get("eventList", ()))
+    if events <= 2000:
+        return json.dumps(document, ensure_ascii=False, indent=2)
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_epcis(document: dict[str, Any], path: Path) -> None:
-    """Write the document as JSON-LD (UTF-8), through a temporary file so a failed write never
-    leaves half a file under the name asked for."""
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(dumps(document) + "\n", encoding="utf-8")
+def write_epcis(document: dict[str, Any], out: Path | str | BinaryIO) -> None:
+    """Write the document as JSON-LD (UTF-8) to a file — through a temporary file beside it, so
+    a failed write never leaves half a file under the name asked for — or to a binary stream."""
+    data = (dumps(document) + "\n").encode("utf-8")
+    if not isinstance(out, str | os.PathLike):
+        out.write(data)
+        return
+    path = Path(out)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_bytes(data)
     tmp.replace(path)
 
 
-def export_epcis(conn: Connection, lot_code: str, path: Path, *, genealogy: bool = False,
-                 options: EpcisOptions | None = None) -> int:
-    """`lotproof export epcis LOT --out FILE.jsonld`: writes the file, returns the event count."""
+def export_epcis(conn: Connection, lot_code: str, out: Path | str | BinaryIO, *,
+                 genealogy: bool = False, options: EpcisOptions | None = None) -> int:
+    """`lotproof export epcis LOT --out FILE.jsonld`: writes the document, returns the number
+    of events (LotsNotFound when there is no such lot, EpcisError when an item has no GTIN)."""
     document = lot_epcis_document(conn, lot_code, genealogy=genealogy, options=options)
-    write_epcis(document, path)
+    write_epcis(document, out)
     return len(document["epcisBody"]["eventList"])

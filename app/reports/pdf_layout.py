@@ -29,11 +29,18 @@ def para(value: object, style: ParagraphStyle = BODY) -> Paragraph:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]],
-          widths: Sequence[float] | None = None) -> Table:
+          widths: Sequence[float] | None = None, *, plain: bool = False) -> Table:
+    """A ruled table. `plain` cells are single-line text cut to the column width: several
+    times faster to lay out than wrapped paragraphs, for tables of thousands of rows."""
     data: list[list[Any]] = [[para(h, SMALL) for h in headers]]
-    data += [[v if isinstance(v, Flowable) else para(v, SMALL) for v in row] for row in rows]
+    if plain and widths:
+        data += [[_fit(v, w) for v, w in zip(row, widths, strict=True)] for row in rows]
+    else:
+        data += [[v if isinstance(v, Flowable) else para(v, SMALL) for v in row] for row in rows]
     t = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     t.setStyle(TableStyle([
+        ("FONTSIZE", (0, 1), (-1, -1), SMALL.fontSize),
+        ("LEADING", (0, 1), (-1, -1), SMALL.leading),
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -41,6 +48,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]],
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]))
     return t
+
+
+def _fit(value: object, width: float) -> str:
+    text = "" if value is None else str(value)
+    fits = max(3, int((width - 6) / (SMALL.fontSize * 0.5)))  # Helvetica: ~0.5 em a character
+    return text if len(text) <= fits else text[: fits - 1] + "…"
 
 
 def key_values(pairs: Sequence[tuple[str, object]], width: float = 170 * mm) -> Table:

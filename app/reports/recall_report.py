@@ -91,7 +91,8 @@ def render_report(data: RecallReportData) -> bytes:
               [[c.customer, c.contact, c.ship_to, c.shipments, _q(c.qty), f"{c.value:,.2f}",
                 c.first, c.last] for c in data.customers] or [["No shipments", "", "", "", "",
                                                               "", "", ""]],
-              [30 * mm, 30 * mm, 32 * mm, 13 * mm, 14 * mm, 15 * mm, 18 * mm, 18 * mm]),
+              [30 * mm, 30 * mm, 32 * mm, 13 * mm, 14 * mm, 15 * mm, 18 * mm, 18 * mm],
+              plain=True),
         Paragraph("Actions and signatures", H2),
     ]
     if data.signatures:
@@ -107,7 +108,7 @@ def render_report(data: RecallReportData) -> bytes:
     story.append(table(["Depth", "Lot", "Via", "Item", "Status", "Path"],
                        [[lot.depth, lot.lot_code, lot.via or "source", lot.item, lot.status,
                          " > ".join(lot.path[-4:])] for lot in shown],
-                       [11 * mm, 22 * mm, 14 * mm, 48 * mm, 18 * mm, 57 * mm]))
+                       [11 * mm, 22 * mm, 14 * mm, 48 * mm, 18 * mm, 57 * mm], plain=True))
     if len(data.lots) > MAX_LOT_ROWS:
         story.append(para(f"… and {len(data.lots) - MAX_LOT_ROWS} more lots (see the CSV trace "
                           "export).", SMALL))
@@ -115,7 +116,8 @@ def render_report(data: RecallReportData) -> bytes:
               table(["Lot", "Site", "Location", "Quantity", "In transit"],
                     [[s.lot_code, s.site, s.location, _q(s.qty), s.transfer or ("yes" if
                       s.in_transit else "")] for s in data.stock[:MAX_LOT_ROWS]]
-                    or [["None", "", "", "", ""]])]
+                    or [["None", "", "", "", ""]],
+                    [30 * mm, 20 * mm, 40 * mm, 30 * mm, 50 * mm], plain=True)]
     return build(story, title=f"{kind} {r.number}", generated_by=data.generated_by)
 
 
@@ -130,6 +132,6 @@ def render_notifications(data: RecallReportData) -> bytes:
               [[c.customer, c.contact, c.ship_to, c.shipments, c.lots, _q(c.qty),
                 f"{c.first} – {c.last}"] for c in data.customers]
               or [["No customer received these lots", "", "", "", "", "", ""]],
-              [32 * mm, 30 * mm, 35 * mm, 14 * mm, 30 * mm, 15 * mm, 24 * mm]),
+              [32 * mm, 30 * mm, 35 * mm, 14 * mm, 30 * mm, 15 * mm, 24 * mm], plain=True),
     ]
     return build(story, title=f"Notification list {r.number}", generated_by=data.generated_by)

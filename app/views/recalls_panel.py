@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.views.signing_dialog import SigningDialog
 from app.views.tasks import TaskRunner
-from app.workflows import recalls
+from app.workflows import exports, recalls
 from app.workflows.recalls import RecallImpact, RecallRow
 from app.workflows.session import UserSession
 
@@ -164,6 +164,9 @@ class RecallsPanel(QWidget):
         self.notify_button.clicked.connect(lambda: self.export("notifications"))
         self.notify_csv_button = QPushButton("Notification list CSV…")
         self.notify_csv_button.clicked.connect(lambda: self.export("notifications_csv"))
+        self.fsma_button = QPushButton("FSMA 204 spreadsheet…")
+        self.fsma_button.setObjectName("fsmaExport")
+        self.fsma_button.clicked.connect(lambda: self.export("fsma204"))
         self.complete_button = QPushButton("Complete the report (stop the clock)")
         self.complete_button.setObjectName("completeReport")
         self.complete_button.clicked.connect(self.complete)
@@ -173,7 +176,7 @@ class RecallsPanel(QWidget):
         self.message.setWordWrap(True)
         actions = QHBoxLayout()
         for button in (self.hold_button, self.report_button, self.notify_button,
-                       self.notify_csv_button, self.complete_button):
+                       self.notify_csv_button, self.fsma_button, self.complete_button):
             button.setEnabled(False)
             actions.addWidget(button)
         actions.addStretch(1)
@@ -275,7 +278,8 @@ class RecallsPanel(QWidget):
             for j, v in enumerate(row):
                 self.customers.setItem(i, j, QTableWidgetItem(v))
         self.hold_button.setEnabled(not r.is_mock and r.state == "open")
-        for button in (self.report_button, self.notify_button, self.notify_csv_button):
+        for button in (self.report_button, self.notify_button, self.notify_csv_button,
+                       self.fsma_button):
             button.setEnabled(True)
         self.complete_button.setEnabled(r.report_completed_at is None)
         if r.is_mock:
@@ -312,7 +316,7 @@ class RecallsPanel(QWidget):
     def export(self, what: str) -> None:
         if self.impact is None:
             return
-        suffix = "csv" if what.endswith("csv") else "pdf"
+        suffix = "csv" if what.endswith("csv") else "xlsx" if what == "fsma204" else "pdf"
         path, _ = QFileDialog.getSaveFileName(
             self, "Save", f"{self.impact.recall.number}-{what}.{suffix}", f"(*.{suffix})")
         if path:
@@ -327,6 +331,10 @@ class RecallsPanel(QWidget):
                 return recalls.report_pdf(session, result)
             if what == "notifications":
                 return recalls.notifications_pdf(session, result)
+            if what == "fsma204":
+                sheet = io.BytesIO()
+                exports.fsma204_xlsx(session, lot_codes=result.trace.lot_codes, out=sheet)
+                return sheet.getvalue()
             out = io.StringIO()
             recalls.write_notifications(result, out)
             return out.getvalue().encode("utf-8")
@@ -346,6 +354,7 @@ class RecallsPanel(QWidget):
 
         def work() -> tuple[float, Any]:
             recalls.report_pdf(session, result)
+            exports.fsma204_xlsx(session, lot_codes=result.trace.lot_codes, out=io.BytesIO())
             return recalls.complete_report(session, result.recall.id, result.summary()), None
 
         def done(value: tuple[float, Any]) -> None:

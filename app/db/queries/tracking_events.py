@@ -149,7 +149,7 @@ def lot_ids_for_codes(conn: Connection, codes: Iterable[str]) -> list[int]:
         for code, lot_id in conn.execute(
             text("SELECT lot_code, id FROM erp.lots WHERE lot_code = ANY(:codes)"),
             {"codes": wanted},
-        ).tuples()
+        )
     }
     missing = [c for c in wanted if c not in found]
     if missing:
@@ -232,7 +232,14 @@ class _Reader:
     def __init__(self, conn: Connection, ids: list[int], since: dt.datetime | None,
                  until: dt.datetime | None) -> None:
         self.conn = conn
-        self.params: dict[str, Any] = {"ids": ids, "since": since, "until": until}
+        # The movement behind a shipment line (for its staging location) happens at the time of
+        # the shipment; a day either side narrows that lookup without ever dropping an event.
+        day = dt.timedelta(days=1)
+        self.params: dict[str, Any] = {
+            "ids": ids, "since": since, "until": until,
+            "since_wide": since - day if since else None,
+            "until_wide": until + day if until else None,
+        }
         self.since = since
         self.until = until
         self.sites = {
@@ -241,12 +248,13 @@ class _Reader:
         }
         self.lot_ids: set[int] = set(ids)
 
-    def _when(self, column: str) -> str:
+    def _when(self, column: str, *, wide: bool = False) -> str:
+        suffix = "_wide" if wide else ""
         parts = []
         if self.since is not None:
-            parts.append(f" AND {column} >= :since")
+            parts.append(f" AND {column} >= :since{suffix}")
         if self.until is not None:
-            parts.append(f" AND {column} < :until")
+            parts.append(f" AND {column} < :until{suffix}")
         return "".join(parts)
 
     def _rows(self, sql: str) -> list[Any]:
@@ -271,7 +279,7 @@ class _Reader:
                 SELECT m.shipment_line_id, m.from_location_id
                 FROM erp.movements m
                 WHERE m.lot_id = ANY(:ids) AND m.kind = 'shipment'
-                  AND m.shipment_line_id IS NOT NULL
+                  AND m.shipment_line_id IS NOT NULL""" + self._when("m.moved_at", wide=True) + """
             )
             SELECT sl.id, s.shipment_number, s.shipped_at, s.site_id, sl.lot_id, sl.qty,
                    c.code AS c_code, c.name AS c_name, coalesce(s.ship_to, c.ship_to) AS ship_to,
@@ -322,16 +330,18 @@ class _Reader:
             JOIN erp.lot_genealogy g ON g.transformation_id = t.id
             WHERE true""" + self._when("t.performed_at") + " ORDER BY t.id, g.id"
         )
-        for rows in (receipts, shipments, transfers, returns):
-            self.lot_ids.update(int(r.lot_id) for r in rows)
+        # Position of lot_id in each row above.
+        for rows, at in ((receipts, 5), (shipments, 4), (transfers, 2), (returns, 5)):
+            self.lot_ids.update(r[at] for r in rows)
         for e in edges:
-            self.lot_ids.update((int(e.parent_lot_id), int(e.child_lot_id)))
+            self.lot_ids.update((e[5], e[6]))
         produced = self._produced(edges)
         lots = self._lots()
 
         events: list[TrackingEvent] = []
         events += (self._receipt(r, lots) for r in receipts)
-        events += (self._shipment(r, lots) for r in shipments)
+        customers: dict[tuple[str, str | None], Party] = {}
+        events += (self._shipment(r, lots, customers) for r in shipments)
         events += (self._transfer(r, lots) for r in transfers)
         events += (self._return(r, lots) for r in returns)
         events += self._transformations(edges, produced, lots)
@@ -373,83 +383,96 @@ class _Reader:
                 GROUP BY m.transformation_id, m.lot_id
                 """
             ),
-            {"children": sorted({int(e.child_lot_id) for e in edges}),
-             "tids": sorted({int(e.id) for e in edges})},
+            {"children": sorted({e[6] for e in edges}), "tids": sorted({e[0] for e in edges})},
         )
-        return {(int(t), int(lot)): Decimal(q) for t, lot, q in rows.tuples()}
+        return {(int(t), int(lot)): Decimal(q) for t, lot, q in rows}
 
     # -------------------------------------------------------------- one event per row
+    # Rows are unpacked by position: attribute access on rows costs more than building the
+    # event, and a recall export builds tens of thousands of them.
     def _receipt(self, r: Any, lots: dict[int, LotRef]) -> TrackingEvent:
-        site = self.sites[r.site_id]
-        supplier = Party("supplier", r.s_code, r.s_name, None, r.s_country) if r.s_code else None
+        (line_id, number, received_at, site_id, location, lot_id, qty, s_code, s_name,
+         s_country, po_number, packing_slip) = r
+        site = self.sites[site_id]
+        supplier = Party("supplier", s_code, s_name, None, s_country) if s_code else None
         others = []
-        if r.po_number:
-            others.append(Reference("Purchase Order", r.po_number))
-        if r.packing_slip:
-            others.append(Reference("Packing Slip", r.packing_slip))
+        if po_number:
+            others.append(Reference("Purchase Order", po_number))
+        if packing_slip:
+            others.append(Reference("Packing Slip", packing_slip))
         return TrackingEvent(
-            cte="receiving", source="receipt", key=f"receipt_line:{r.id}",
-            occurred_at=r.received_at, site=site, sub_location=r.location,
+            cte="receiving", source="receipt", key=f"receipt_line:{line_id}",
+            occurred_at=received_at, site=site, sub_location=location,
             ship_from=supplier, ship_to=site, partner=supplier,
-            reference=Reference("Receipt", r.receipt_number), other_references=tuple(others),
-            carrier=None, lots=(LotQuantity(lots[r.lot_id], r.qty),),
+            reference=Reference("Receipt", number), other_references=tuple(others),
+            carrier=None, lots=(LotQuantity(lots[lot_id], qty),),
         )
 
-    def _shipment(self, r: Any, lots: dict[int, LotRef]) -> TrackingEvent:
-        site = self.sites[r.site_id]
-        customer = Party("customer", r.c_code, r.c_name, r.ship_to, r.c_country)
-        others = (Reference("Sales Order", r.order_number),) if r.order_number else ()
+    def _shipment(self, r: Any, lots: dict[int, LotRef],
+                  customers: dict[tuple[str, str | None], Party]) -> TrackingEvent:
+        (line_id, number, shipped_at, site_id, lot_id, qty, c_code, c_name, ship_to, c_country,
+         carrier, order_number, location) = r
+        site = self.sites[site_id]
+        customer = customers.get((c_code, ship_to))
+        if customer is None:
+            customer = customers[(c_code, ship_to)] = Party("customer", c_code, c_name, ship_to,
+                                                            c_country)
+        others = (Reference("Sales Order", order_number),) if order_number else ()
         return TrackingEvent(
-            cte="shipping", source="shipment", key=f"shipment_line:{r.id}",
-            occurred_at=r.shipped_at, site=site, sub_location=r.location,
+            cte="shipping", source="shipment", key=f"shipment_line:{line_id}",
+            occurred_at=shipped_at, site=site, sub_location=location,
             ship_from=site, ship_to=customer, partner=customer,
-            reference=Reference("Shipment", r.shipment_number), other_references=others,
-            carrier=r.carrier, lots=(LotQuantity(lots[r.lot_id], r.qty),),
+            reference=Reference("Shipment", number), other_references=others,
+            carrier=carrier, lots=(LotQuantity(lots[lot_id], qty),),
         )
 
     def _transfer(self, r: Any, lots: dict[int, LotRef]) -> TrackingEvent:
-        origin, destination = self.sites[r.from_site_id], self.sites[r.to_site_id]
-        leaving = r.kind == "transfer_out"
+        (move_id, kind, lot_id, qty, moved_at, number, from_site, to_site, status, from_code,
+         to_code) = r
+        origin, destination = self.sites[from_site], self.sites[to_site]
+        leaving = kind == "transfer_out"
         return TrackingEvent(
             cte="shipping" if leaving else "receiving",
             source="transfer_out" if leaving else "transfer_in",
-            key=f"movement:{r.id}", occurred_at=r.moved_at,
+            key=f"movement:{move_id}", occurred_at=moved_at,
             site=origin if leaving else destination,
-            sub_location=r.from_code if leaving else r.to_code,
+            sub_location=from_code if leaving else to_code,
             ship_from=origin, ship_to=destination, partner=None,
-            reference=Reference("Transfer", r.transfer_number), other_references=(),
-            carrier=None, lots=(LotQuantity(lots[r.lot_id], r.qty),),
-            transfer_status=r.status,
+            reference=Reference("Transfer", number), other_references=(),
+            carrier=None, lots=(LotQuantity(lots[lot_id], qty),),
+            transfer_status=status,
         )
 
     def _return(self, r: Any, lots: dict[int, LotRef]) -> TrackingEvent:
-        site = self.sites[r.site_id]
-        customer = Party("customer", r.c_code, r.c_name, r.ship_to, r.c_country)
-        others = [Reference("Return Reason", r.reason_code)] if r.reason_code else []
-        if r.shipment_number:
-            others.insert(0, Reference("Shipment", r.shipment_number))
+        (return_id, rma, returned_at, site_id, location, lot_id, qty, reason, c_code, c_name,
+         ship_to, c_country, shipment_number) = r
+        site = self.sites[site_id]
+        customer = Party("customer", c_code, c_name, ship_to, c_country)
+        others = [Reference("Return Reason", reason)] if reason else []
+        if shipment_number:
+            others.insert(0, Reference("Shipment", shipment_number))
         return TrackingEvent(
-            cte="receiving", source="return", key=f"return:{r.id}",
-            occurred_at=r.returned_at, site=site, sub_location=r.location,
+            cte="receiving", source="return", key=f"return:{return_id}",
+            occurred_at=returned_at, site=site, sub_location=location,
             ship_from=customer, ship_to=site, partner=customer,
-            reference=Reference("Return Authorization", r.rma_number),
+            reference=Reference("Return Authorization", rma),
             other_references=tuple(others), carrier=None,
-            lots=(LotQuantity(lots[r.lot_id], r.qty),),
+            lots=(LotQuantity(lots[lot_id], qty),),
         )
 
     def _transformations(self, edges: list[Any], produced: dict[tuple[int, int], Decimal],
                          lots: dict[int, LotRef]) -> list[TrackingEvent]:
-        events = []
         grouped: dict[int, list[Any]] = {}
         for e in edges:
-            grouped.setdefault(int(e.id), []).append(e)
+            grouped.setdefault(e[0], []).append(e)
+        events = []
         for tid, group in grouped.items():
-            first = group[0]
+            _, number, kind, site_id, performed_at, *_ = group[0]
             consumed: dict[int, Decimal] = {}
             made: dict[int, Decimal] = {}
-            for e in group:
-                consumed[e.parent_lot_id] = consumed.get(e.parent_lot_id, Decimal(0)) + e.qty
-                made[e.child_lot_id] = made.get(e.child_lot_id, Decimal(0)) + e.qty
+            for *_, parent, child, qty in group:
+                consumed[parent] = consumed.get(parent, Decimal(0)) + qty
+                made[child] = made.get(child, Decimal(0)) + qty
             outputs = tuple(
                 LotQuantity(lots[child], produced.get((tid, child), qty))
                 for child, qty in made.items()
@@ -457,9 +480,9 @@ class _Reader:
             inputs = tuple(LotQuantity(lots[p], qty) for p, qty in consumed.items())
             events.append(TrackingEvent(
                 cte="transformation", source="transformation", key=f"transformation:{tid}",
-                occurred_at=first.performed_at, site=self.sites[first.site_id],
+                occurred_at=performed_at, site=self.sites[site_id],
                 sub_location=None, ship_from=None, ship_to=None, partner=None,
-                reference=Reference("Work Order", first.number), other_references=(),
-                carrier=None, lots=outputs, inputs=inputs, transformation_kind=first.kind,
+                reference=Reference("Work Order", number), other_references=(),
+                carrier=None, lots=outputs, inputs=inputs, transformation_kind=kind,
             ))
         return events

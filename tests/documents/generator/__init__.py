@@ -29,11 +29,16 @@ from tests.documents.generator.pools import (
     SDS_PRODUCTS,
     SUPPLIERS,
     UN_ENTRIES,
+    make_lab_rows,
     make_tests,
 )
 from tests.documents.generator.sds_layouts import SDS_LAYOUTS, SdsData
 
-LAYOUTS = (*COA_LAYOUTS, *SDS_LAYOUTS)
+# layouts added later come last, so the seeds of the held-back ranges keep their layouts
+_LATER = ("lab_panels",)
+LAYOUTS = (
+    *(name for name in COA_LAYOUTS if name not in _LATER), *SDS_LAYOUTS, *_LATER,
+)
 SCAN_DPI = 200
 
 
@@ -72,6 +77,7 @@ def _coa(rng: random.Random, layout: str) -> tuple[CoaData, dict[str, Any]]:
     exp_text = fmt(exp, "month_year") if month_only else fmt(exp, date_style)
     exp_iso = exp.replace(day=1).isoformat() if month_only else exp.isoformat()
     tests = make_tests(rng, rng.randint(6, 11))
+    lab_rows = make_lab_rows(rng) if layout == "lab_panels" else None
     lot = _lot(rng)
     data = CoaData(
         supplier=supplier,
@@ -85,6 +91,7 @@ def _coa(rng: random.Random, layout: str) -> tuple[CoaData, dict[str, Any]]:
         tests=tests,
         customer="Demo Distribution Ltd",
         order=f"PO-{rng.randint(100000, 999999)}",
+        lab_rows=lab_rows,
     )
     truth = {
         "kind": "coa",
@@ -101,6 +108,12 @@ def _coa(rng: random.Random, layout: str) -> tuple[CoaData, dict[str, Any]]:
                 "spec": t.spec, "spec_min": t.spec_min, "spec_max": t.spec_max, "pass": t.passed,
             }
             for t in tests
+        ] if lab_rows is None else [
+            {
+                "test": r.test, "result": r.result, "value": r.value, "unit": r.unit,
+                "spec": None, "spec_min": None, "spec_max": r.spec_max, "pass": True,
+            }
+            for r in lab_rows
         ],
     }
     return data, truth

@@ -1,4 +1,4 @@
-"""Six supplier styles of certificate of analysis, drawn with reportlab."""
+"""Seven supplier styles of certificate of analysis, drawn with reportlab."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.pdfgen.canvas import Canvas
 
-from tests.documents.generator.pools import TestRow
+from tests.documents.generator.pools import LabRow, TestRow
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class CoaData:
     tests: list[TestRow]
     customer: str
     order: str
+    lab_rows: list[LabRow] | None = None
 
 
 def _table(
@@ -227,3 +228,78 @@ COA_LAYOUTS: dict[str, Callable[[Canvas, CoaData], None]] = {
     "lab_report": lab_report,
     "euro": euro,
 }
+
+
+def _stacked_header(c: Canvas, x: float, y: float, columns: list[tuple[float, list[str]]]) -> None:
+    """Column names printed over up to three lines, centred on each column."""
+    c.setFont("Helvetica-Bold", 7)
+    for cx, parts in columns:
+        start = y + 4 * (len(parts) - 1)  # names centred on the middle line
+        for k, part in enumerate(parts):
+            c.drawCentredString(x + cx, start - 8 * k, part)
+
+
+def lab_panels(c: Canvas, d: CoaData) -> None:
+    """A testing lab's report: panels side by side whose headers sit on different lines,
+    names stacked over two or three lines, a composition panel giving each result in % and
+    mg/g (the first is the result), a microbial panel whose "Result" column holds only
+    PASS with the count under "Level Detected", the first column named by the panel
+    ("Microbial"), a product name wrapped onto a second line and a batch number printed
+    under its label."""
+    w, h = letter
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(40, h - 45, d.supplier)
+    c.setFont("Helvetica", 8)
+    c.drawString(40, h - 57, d.address)
+    c.setFont("Helvetica-Bold", 13)
+    c.drawRightString(w - 40, h - 45, "Certificate of Analysis")
+    c.setFont("Helvetica", 9)
+    words = d.product.split()
+    first, rest = (" ".join(words[:-1]), words[-1]) if len(words) > 2 else (d.product, "")
+    c.drawString(40, h - 95, "Product:")
+    c.drawString(100, h - 95, first)
+    if rest:
+        c.drawString(100, h - 106, rest)
+    c.drawString(40, h - 128, "Batch ID:")
+    c.drawString(40, h - 139, d.lot)
+    c.drawString(330, h - 95, f"Production Date: {d.mfg_text}")
+    c.drawString(330, h - 108, f"{d.exp_label}: {d.exp_text}")
+    c.drawString(330, h - 121, f"Client: {d.customer}")
+    rows = d.lab_rows or []
+    comp = [r for r in rows if r.panel == "composition"]
+    cont = [r for r in rows if r.panel == "contaminant"]
+    micro = [r for r in rows if r.panel == "microbial"]
+    # right panel starts higher than the left one; rows interleave
+    right_top, left_top = h - 190, h - 206
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(330, right_top + 26, "Contaminants")
+    c.drawString(40, left_top + 26, "Composition")
+    _stacked_header(c, 330, right_top, [(40, ["Compound"]), (120, ["Action", "Limit", "(ppm)"]),
+                                        (180, ["Measurement", "Uncertainty", "(ppm)"]),
+                                        (235, ["Result", "(ppm)"])])
+    _stacked_header(c, 40, left_top, [(30, ["Analyte"]), (115, ["LOQ", "(%)"]),
+                                      (170, ["Result", "(%)"]), (225, ["Result", "(mg/g)"])])
+    c.setFont("Helvetica", 8)
+    y = right_top - 24
+    for r in cont:
+        c.drawString(335, y, r.test)
+        for cx, text in zip((120, 180, 235), r.printed, strict=True):
+            c.drawCentredString(330 + cx, y, text)
+        y -= 14
+    bottom = y
+    y = left_top - 24
+    for r in comp:
+        c.drawString(45, y, r.test)
+        for cx, text in zip((115, 170, 225), r.printed, strict=True):
+            c.drawCentredString(40 + cx, y, text)
+        y -= 14
+    top = min(bottom, y) - 40
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(40, top + 18, "Microbiology")
+    _table(c, 40, top, ["Microbial", "Limit (cfu/g)", "Result", "Level Detected"],
+           [190, 110, 110, 120], [[r.test, *r.printed] for r in micro], size=8, grid=False,
+           row_h=14)
+    _footer(c, 40, top - 14 * (len(micro) + 1) - 40, "P. Ivers")
+
+
+COA_LAYOUTS["lab_panels"] = lab_panels

@@ -124,3 +124,51 @@ def make_tests(rng: random.Random, count: int) -> list[TestRow]:
               ash, peroxide, ecoli, mesh]
     rng.shuffle(makers)
     return [m() for m in makers[:count]]
+
+
+@dataclass(frozen=True)
+class LabRow:
+    """A row of a testing lab's panel: what is printed and what is true."""
+
+    panel: str  # "composition" | "contaminant" | "microbial"
+    test: str
+    printed: tuple[str, ...]
+    result: str
+    unit: str | None
+    value: float | None
+    spec_max: float | None
+
+
+def make_lab_rows(rng: random.Random) -> list[LabRow]:
+    """Rows for the lab-report layout: a composition panel with the result in two units,
+    a contaminant panel with action limits, a microbial panel with a verdict column."""
+    rows: list[LabRow] = []
+    for name in rng.sample(["Ascorbic acid", "Citric acid", "Malic acid", "Sodium citrate",
+                            "Tartaric acid", "Fumaric acid", "Lactic acid"], rng.randint(3, 5)):
+        if rng.random() < 0.25:
+            rows.append(LabRow("composition", name, ("0.05", "ND", "ND"), "ND", "%", None, None))
+            continue
+        pct = _num(rng, 0.1, 60.0, 3)
+        rows.append(LabRow("composition", name, ("0.05", f"{pct:.3f}", f"{pct * 10:.2f}"),
+                           f"{pct:.3f}", "%", pct, None))
+    for name, limit in rng.sample([("Lead", 0.5), ("Cadmium", 0.2), ("Arsenic", 0.2),
+                                   ("Mercury", 0.1), ("Acetone", 750.0), ("Hexane", 60.0),
+                                   ("Ethanol", 5000.0)], rng.randint(3, 5)):
+        if rng.random() < 0.5:
+            rows.append(LabRow("contaminant", name, (f"{limit:g}", "N/A", "ND"), "ND", "ppm",
+                               None, limit))
+        else:
+            v = round(limit * rng.uniform(0.05, 0.6), 3)
+            rows.append(LabRow("contaminant", name, (f"{limit:g}", f"±{v * 0.1:.3f}", f"{v:g}"),
+                               f"{v:g}", "ppm", v, limit))
+    for name, limit in rng.sample([("Total Aerobic Count", 100000.0), ("Total Yeast and Mold", 10000.0),
+                                   ("Total Coliforms", 1000.0), ("Enterobacteria", 1000.0)],
+                                  rng.randint(2, 4)):
+        if rng.random() < 0.5:
+            rows.append(LabRow("microbial", name, (f"{limit:g}", "PASS", "ND"), "ND", "cfu/g",
+                               None, limit))
+        else:
+            v = float(rng.choice([10, 20, 40, 150]))
+            rows.append(LabRow("microbial", name, (f"{limit:g}", "PASS", f"{v:g}"), f"{v:g}",
+                               "cfu/g", v, limit))
+    return rows
