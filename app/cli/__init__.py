@@ -15,6 +15,7 @@ from app.cli import (
     document_cmd,
     export_cmd,
     lot_cmd,
+    recall_cmd,
     run_cmd,
     trace_cmd,
     user_cmd,
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command")
     for module in (run_cmd, db_cmd, user_cmd, demo_cmd, lot_cmd, audit_cmd, document_cmd,
-                   trace_cmd, export_cmd):
+                   trace_cmd, export_cmd, recall_cmd):
         module.register(sub)
     return parser
 

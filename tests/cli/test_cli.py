@@ -146,3 +146,35 @@ def test_extract_prints_fields_with_provenance_and_ingest_links(db: ServerTarget
     bad.write_bytes(b"")
     refused = lotproof(db, "ingest", str(bad), "--lot", lot)
     assert refused.returncode == 1 and "empty.pdf: NOT STORED" in refused.stderr
+
+
+def test_trace_recall_and_exports_from_the_command_line(db: ServerTarget, tmp_path: Path) -> None:
+    from app.db.engine import make_engine
+    from tests.db.test_recalls import hero_lot
+
+    owner = make_engine(db.admin_url)
+    source = hero_lot(owner)
+    owner.dispose()
+    traced = json.loads(lotproof(db, "trace", source, "--format", "json").stdout)
+    assert traced["direction"] == "forward" and traced["max_depth"] >= 1
+    assert len(traced["shipments"]) > 50 and traced["lots"][0]["lot_code"] == source
+    csv_out = lotproof(db, "trace", traced["lots"][-1]["lot_code"], "--backward", "--format",
+                       "csv").stdout
+    assert csv_out.startswith("record,lot_code,depth") and f"source,{source}" in csv_out
+    opened = lotproof(db, "recall", "open", source, "--reason", "Mock exercise", "--mock",
+                      "--class", "II", "--user", "cora.compliance", "--password-stdin",
+                      stdin=DEMO_PASSWORDS["cora.compliance"] + "\n")
+    assert opened.returncode == 0, opened.stderr
+    assert "mock recall MOCK-" in opened.stdout and "unexplained 0.000" in opened.stdout
+    recall_id = opened.stdout.split("(id ")[1].split(")")[0]
+    report = tmp_path / "recall.pdf"
+    assert lotproof(db, "recall", "report", recall_id, "--out", str(report)).returncode == 0
+    assert report.read_bytes().startswith(b"%PDF")
+    sheet = tmp_path / "fsma.xlsx"
+    out = lotproof(db, "export", "fsma204", "--lots", source, "--out", str(sheet))
+    assert out.returncode == 0 and sheet.read_bytes()[:2] == b"PK"
+    events = tmp_path / "lot.jsonld"
+    out = lotproof(db, "export", "epcis", source, "--out", str(events))
+    assert out.returncode == 0 and json.loads(events.read_text())["type"] == "EPCISDocument"
+    listed = lotproof(db, "recall", "list")
+    assert "MOCK-" in listed.stdout
