@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -49,7 +50,22 @@ from app.reports.epcis import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_DIR = ROOT.parent / "shared" / "standards" / "epcis"
+
+
+def _schema_dir() -> Path:
+    """The shared standards folder: LOTPROOF_STANDARDS_DIR, or `shared/standards/epcis` beside
+    the project or beside any folder above it (where a workspace keeps it)."""
+    configured = os.environ.get("LOTPROOF_STANDARDS_DIR")
+    if configured:
+        return Path(configured) / "epcis"
+    for folder in (ROOT, *ROOT.parents):
+        candidate = folder.parent / "shared" / "standards" / "epcis"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "standards" / "epcis"
+
+
+SCHEMA_DIR = _schema_dir()
 SCHEMA_PATH = SCHEMA_DIR / "EPCIS-JSON-Schema.json"
 
 # GS1 CBV 2.0 standard business steps and dispositions (CBV 2.0 sections 7.1, 7.2), written out
