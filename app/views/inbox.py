@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from app.views.signing_dialog import SigningDialog
 from app.views.style import status_label
 from app.views.tasks import TaskRunner
-from app.workflows import decisions
+from app.workflows import compliance, decisions
+from app.workflows.compliance import ExceptionRow
 from app.workflows.decisions import DecisionLine, Inbox, LotWaiting
 from app.workflows.session import UserSession
 
@@ -75,10 +76,15 @@ class InboxPanel(QWidget):
                               "awaitingRelease")
         self.holds = _table(["Lot", "Item", "Supplier", "On hold for", "Reason", "Kind"],
                             "holdsToReview")
+        self.exceptions = _table(["Severity", "Exception", "Lot", "Age", "Details"],
+                                 "exceptionsTable")
+        self.exception_rows: list[ExceptionRow] = []
         self.tabs = QTabWidget()
         self.tabs.addTab(self.second, "Second signatures")
         self.tabs.addTab(self.release, "Awaiting release")
         self.tabs.addTab(self.holds, "Holds to review")
+        self.tabs.addTab(self.exceptions, "Exceptions")
+        self.exceptions.cellDoubleClicked.connect(self._open_exception)
         for table in (self.second, self.release, self.holds):
             table.cellDoubleClicked.connect(lambda row, _col, t=table: self._open(t, row))
         self.second.itemSelectionChanged.connect(self._selection_changed)
@@ -97,10 +103,30 @@ class InboxPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self._runner.submit(decisions.inbox, self._session, on_result=self._loaded,
+        session = self._session
+
+        def load() -> tuple[Inbox, list[ExceptionRow]]:
+            return decisions.inbox(session), compliance.exceptions(session)
+
+        self._runner.submit(load, on_result=self._both_loaded,
                             on_error=lambda exc: self.summary.setText(f"Could not load: {exc}"))
 
-    def _loaded(self, inbox: Inbox) -> None:
+    def _both_loaded(self, loaded: tuple[Inbox, list[ExceptionRow]]) -> None:
+        inbox, exceptions = loaded
+        self.exception_rows = exceptions
+        self.exceptions.setRowCount(len(exceptions))
+        for r, e in enumerate(exceptions):
+            for c, v in enumerate((e.severity, e.type_title, e.lot_code or "", _age(e.opened_at),
+                                   e.title)):
+                self.exceptions.setItem(r, c, QTableWidgetItem(v))
+        self.tabs.setTabText(3, f"Exceptions ({len(exceptions)})")
+        self._loaded(inbox, extra=len(exceptions))
+
+    def _open_exception(self, row: int, _col: int) -> None:
+        if 0 <= row < len(self.exception_rows) and self.exception_rows[row].lot_code:
+            self.open_lot.emit(self.exception_rows[row].lot_code)
+
+    def _loaded(self, inbox: Inbox, extra: int = 0) -> None:
         self._inbox = inbox
         me = self._session.person.username
         self.second.setRowCount(len(inbox.second_signatures))
@@ -118,8 +144,9 @@ class InboxPanel(QWidget):
         self.tabs.setTabText(0, f"Second signatures ({len(inbox.second_signatures)})")
         self.tabs.setTabText(1, f"Awaiting release ({len(inbox.awaiting_release)})")
         self.tabs.setTabText(2, f"Holds to review ({len(inbox.holds)})")
-        self.summary.setText(f"{inbox.total} item(s) for {self._session.person.role_title}")
-        self.count_changed.emit(inbox.total)
+        total = inbox.total + extra
+        self.summary.setText(f"{total} item(s) for {self._session.person.role_title}")
+        self.count_changed.emit(total)
         self._selection_changed()
 
     def _fill(self, table: QTableWidget, rows: list[LotWaiting], *, holds: bool) -> None:

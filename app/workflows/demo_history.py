@@ -19,7 +19,7 @@ from app.db.demo.load import DEMO_USERS
 from app.db.engine import make_engine
 from app.db.server import ServerTarget
 from app.documents.extract import extract_bytes
-from app.workflows import decisions, documents
+from app.workflows import compliance, decisions, documents
 from app.workflows.session import UserSession, login
 from app.workflows.signing import Credentials
 
@@ -55,25 +55,29 @@ def add_quality_history(target: ServerTarget, *, seed: int = 1, lots: int = 40,
         with owner.begin() as conn:
             if conn.execute(text("SELECT EXISTS (SELECT 1 FROM quality.lot_decisions)")).scalar():
                 return 0
-            _add_specs(conn)
+            categories: dict[int, str] = {
+                int(i): str(c) for i, c in conn.execute(text("SELECT id, category FROM erp.items"))}
             candidates = _candidates(conn, lots)
             plan = _plan(rng, candidates)
             _to_quarantine(conn, [c.lot_code for c, _s in plan])
+        _add_specs(target, categories)
         _store_documents(target, rng, plan)
         return _decide(target, plan, progress)
     finally:
         owner.dispose()
 
 
-def _add_specs(conn: Connection) -> None:
-    for category, lines in SPECS.items():
-        for s in lines:
-            conn.execute(text(
-                "INSERT INTO quality.item_specs (item_id, test, method, min_value, max_value, "
-                "text_requirement, unit, coa_acceptable) SELECT id, :t, :m, :lo, :hi, :txt, :u, "
-                "true FROM erp.items WHERE category = :c"),
-                {"t": s.test, "m": s.method, "lo": s.min_value, "hi": s.max_value,
-                 "txt": s.text, "u": s.unit, "c": category})
+def _add_specs(target: ServerTarget, categories: dict[int, str]) -> None:
+    """The compliance officer writes version 1 of every item's specification."""
+    cora = login(target, "cora.compliance", PASSWORDS["cora.compliance"])
+    try:
+        for item_id, category in sorted(categories.items()):
+            tests = [{"test": s.test, "method": s.method, "min": s.min_value, "max": s.max_value,
+                      "text": s.text, "unit": s.unit, "coa_acceptable": True}
+                     for s in SPECS[category]]
+            compliance.set_item_specs(cora, item_id, tests, "Initial specification")
+    finally:
+        cora.close()
 
 
 def _candidates(conn: Connection, limit: int) -> list[Candidate]:
@@ -208,8 +212,10 @@ def _decide(target: ServerTarget, plan: list[tuple[Candidate, str]],
                                                          "delivery; scan to follow")
                 made += 1
             elif scenario.startswith("reject"):
+                # An out-of-spec COA has put the lot on hold already when it was verified.
+                now = decisions.lot_state(who("arlo.approver")[0], code)
                 decisions.reject(*who("arlo.approver"), code, rng.choice(REJECT_REASONS),
-                                 "quarantine")
+                                 now.status if now else "quarantine")
                 made += 1
                 if scenario in ("reject_dispose", "reject_pending"):
                     disposition = rng.choice(("return_to_vendor", "scrap", "rework"))

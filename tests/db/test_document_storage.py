@@ -86,7 +86,7 @@ def test_a_coa_is_stored_once_matched_to_its_lot_reviewed_and_lets_the_lot_relea
     assert not any(b.startswith(("Moisture", "Assay", "Water", "Lead")) for b in blockers)
 
 
-def test_an_out_of_spec_coa_blocks_the_release_against_the_company_spec(
+def test_an_out_of_spec_coa_holds_the_lot_and_blocks_its_release(
         db: ServerTarget, owner_engine: Engine, inspector: UserSession, tmp_path: Path) -> None:
     path, lot, _ = coa_for_a_quarantine_lot(owner_engine, tmp_path, seed=4, out_of_spec=True)
     outcome = documents.ingest(inspector, path, lot_code=lot)
@@ -96,6 +96,12 @@ def test_an_out_of_spec_coa_blocks_the_release_against_the_company_spec(
     for r in review.results:
         documents.confirm_result(inspector, r.id)
     documents.verify(inspector, outcome.document_id)
+    # Verifying the COA applied the company's spec: the lot is on hold, the failing row named.
+    held = decisions.history(inspector, lot)[-1]
+    assert (held.action, held.to_status) == ("rule_hold", "hold")
+    assert held.reason is not None and held.reason.startswith("Out of specification: ")
+    assert "is outside the spec" in held.reason
+    assert held.signatures == []  # the system holds; people sign what they decide
     approver = login(db, "arlo.approver", DEMO_PASSWORDS["arlo.approver"])
     try:
         blockers = decisions.release_blockers(approver, lot)
@@ -103,7 +109,7 @@ def test_an_out_of_spec_coa_blocks_the_release_against_the_company_spec(
         with pytest.raises(DecisionRefused, match="is outside the spec"):
             decisions.release(approver, Credentials("arlo.approver",
                                                     DEMO_PASSWORDS["arlo.approver"]),
-                              lot, "", "quarantine")
+                              lot, "Looked again", "hold")
     finally:
         approver.close()
 

@@ -146,6 +146,7 @@ class LotDecision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(TZ)
     created_by: Mapped[str] = mapped_column(Text)
     completed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    rule_versions: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Signature(Base):
@@ -238,6 +239,7 @@ class ItemSpec(Base):
     unit: Mapped[str | None] = mapped_column(Text)
     coa_acceptable: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    spec_version_id: Mapped[int | None] = mapped_column(ForeignKey("quality.spec_versions.id"))
 
 
 class CoaResult(Base):
@@ -338,3 +340,158 @@ class RecallLot(Base):
     depth: Mapped[int] = mapped_column(Integer)
     status_at_open: Mapped[str] = mapped_column(Text)
     held: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class SpecVersion(Base):
+    """One version of an item's specification; decisions name the version they applied."""
+
+    __tablename__ = "spec_versions"
+    __table_args__ = (UniqueConstraint("item_id", "version"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class SupplierApproval(Base):
+    """A supplier's approval status for an item category, versioned: the newest row applies."""
+
+    __tablename__ = "supplier_approvals"
+    __table_args__ = (
+        CheckConstraint("status IN ('approved', 'conditional', 'suspended', 'disqualified')",
+                        name="status"),
+        UniqueConstraint("supplier_id", "category", "version"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("erp.suppliers.id"))
+    category: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class CustomerRequirement(Base):
+    """What a customer demands of the lots shipped to it, versioned: the newest row applies."""
+
+    __tablename__ = "customer_requirements"
+    __table_args__ = (UniqueConstraint("customer_id", "version"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("erp.customers.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    min_shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    min_shelf_life_percent: Mapped[int | None] = mapped_column(Integer)
+    excluded_supplier_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), server_default=text("'{}'::integer[]"))
+    excluded_lot_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]"))
+    required_documents: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]"))
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class ExceptionRoute(Base):
+    """Who works an exception type, how urgently."""
+
+    __tablename__ = "exception_routes"
+    __table_args__ = {"schema": SCHEMA}
+
+    type: Mapped[str] = mapped_column(Text, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    owner_role: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class QualityException(Base):
+    """Something that breaks a rule, in front of the role that acts on it until it is resolved."""
+
+    __tablename__ = "exceptions"
+    __table_args__ = (
+        Index("uq_exceptions_open_type_key", "type", "key", unique=True,
+              postgresql_where=text("closed_at IS NULL")),
+        Index("ix_exceptions_open_owner", "owner_role", "priority",
+              postgresql_where=text("closed_at IS NULL")),
+        Index("ix_exceptions_lot_id", "lot_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    type: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(Text)
+    owner_role: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    lot_id: Mapped[int | None] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    opened_at: Mapped[dt.datetime] = mapped_column(TZ)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    closed_by: Mapped[str | None] = mapped_column(Text)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class QualityEvent(Base):
+    """A temperature excursion, damage, customer complaint or deviation."""
+
+    __tablename__ = "quality_events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('temperature_excursion', 'damage', 'complaint', 'deviation')",
+                        name="kind"),
+        Index("ix_quality_events_lot_id", "lot_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("erp.lots.id"))
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("erp.shipments.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("erp.locations.id"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(TZ)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    measured_min: Mapped[Decimal | None] = mapped_column(Numeric)
+    measured_max: Mapped[Decimal | None] = mapped_column(Numeric)
+    limit_min: Mapped[Decimal | None] = mapped_column(Numeric)
+    limit_max: Mapped[Decimal | None] = mapped_column(Numeric)
+    description: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class ReturnInspection(Base):
+    """A customer return: in quarantine until inspected, then accepted back or rejected."""
+
+    __tablename__ = "return_inspections"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('accepted', 'rejected')", name="outcome"),
+        {"schema": SCHEMA},
+    )
+
+    return_id: Mapped[int] = mapped_column(ForeignKey("erp.returns.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    inspected_by: Mapped[str] = mapped_column(Text)
+    inspected_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class RetentionRule(Base):
+    """How long a kind of record must be kept; nothing is removed before then."""
+
+    __tablename__ = "retention_rules"
+    __table_args__ = {"schema": SCHEMA}
+
+    record_type: Mapped[str] = mapped_column(Text, primary_key=True)
+    years: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(Text)
