@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.views.analytics.table import ROW_ROLE, Column, RowsModel, selected_row, sortable_view
 from app.views.signing_dialog import SigningDialog
 from app.views.style import status_label
 from app.views.tasks import TaskRunner
@@ -43,6 +46,11 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     t.horizontalHeader().setStretchLastSection(True)
     return t
+
+
+SEVERITY_ORDER = ("critical", "high", "medium", "low")
+SEVERITY_COLOURS = {"critical": "#c53030", "high": "#c05621", "medium": "#b7791f",
+                    "low": "#4a5568"}
 
 
 def _age(since: dt.datetime) -> str:
@@ -69,6 +77,8 @@ class InboxPanel(QWidget):
         self.approve_button.setObjectName("approveButton")
         self.approve_button.setEnabled(False)
         self.approve_button.clicked.connect(self.approve_selected)
+        self.approve_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.approve_button.setToolTip("Sign the selected decision (Ctrl+Shift+S)")
 
         self.second = _table(["Lot", "Decision", "Proposed by", "When", "Reason", "Signed"],
                              "secondSignatures")
@@ -76,15 +86,33 @@ class InboxPanel(QWidget):
                               "awaitingRelease")
         self.holds = _table(["Lot", "Item", "Supplier", "On hold for", "Reason", "Kind"],
                             "holdsToReview")
-        self.exceptions = _table(["Severity", "Exception", "Lot", "Age", "Details"],
-                                 "exceptionsTable")
+        self.exception_model = RowsModel([
+            Column("Severity", lambda e: SEVERITY_ORDER.index(e.severity)
+                   if e.severity in SEVERITY_ORDER else 9, text=lambda e: e.severity,
+                   colour=lambda e: SEVERITY_COLOURS.get(e.severity)),
+            Column("Exception", lambda e: e.type_title),
+            Column("Lot", lambda e: e.lot_code or ""),
+            Column("Owner", lambda e: e.owner_role.removeprefix("lotproof_").title()),
+            Column("Age", lambda e: e.opened_at, text=lambda e: _age(e.opened_at)),
+            Column("Details", lambda e: e.title),
+        ], self)
+        self.exceptions, _proxy = sortable_view(self.exception_model, "exceptionsTable")
         self.exception_rows: list[ExceptionRow] = []
         self.tabs = QTabWidget()
         self.tabs.addTab(self.second, "Second signatures")
         self.tabs.addTab(self.release, "Awaiting release")
         self.tabs.addTab(self.holds, "Holds to review")
         self.tabs.addTab(self.exceptions, "Exceptions")
-        self.exceptions.cellDoubleClicked.connect(self._open_exception)
+        self.exceptions.doubleClicked.connect(
+            lambda index: self.open_exception_at(int(index.data(ROW_ROLE))))
+        self.exceptions.selectionModel().selectionChanged.connect(
+            lambda *_: self._selection_changed())
+        self.close_button = QPushButton("Close exception…")
+        self.close_button.setObjectName("closeException")
+        self.close_button.setToolTip("Close with a reason when there is no record to act on "
+                                     "(acting on the lot closes its exceptions by itself)")
+        self.close_button.setEnabled(False)
+        self.close_button.clicked.connect(self.close_selected_exception)
         for table in (self.second, self.release, self.holds):
             table.cellDoubleClicked.connect(lambda row, _col, t=table: self._open(t, row))
         self.second.itemSelectionChanged.connect(self._selection_changed)
@@ -92,6 +120,7 @@ class InboxPanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.approve_button)
+        bar.addWidget(self.close_button)
         bar.addWidget(refresh)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -114,17 +143,31 @@ class InboxPanel(QWidget):
     def _both_loaded(self, loaded: tuple[Inbox, list[ExceptionRow]]) -> None:
         inbox, exceptions = loaded
         self.exception_rows = exceptions
-        self.exceptions.setRowCount(len(exceptions))
-        for r, e in enumerate(exceptions):
-            for c, v in enumerate((e.severity, e.type_title, e.lot_code or "", _age(e.opened_at),
-                                   e.title)):
-                self.exceptions.setItem(r, c, QTableWidgetItem(v))
+        self.exception_model.set_rows(exceptions)
         self.tabs.setTabText(3, f"Exceptions ({len(exceptions)})")
         self._loaded(inbox, extra=len(exceptions))
 
-    def _open_exception(self, row: int, _col: int) -> None:
+    def open_exception_at(self, row: int) -> None:
         if 0 <= row < len(self.exception_rows) and self.exception_rows[row].lot_code:
             self.open_lot.emit(self.exception_rows[row].lot_code)
+
+    def selected_exception(self) -> ExceptionRow | None:
+        row: ExceptionRow | None = selected_row(self.exceptions, self.exception_model)
+        return row
+
+    def close_selected_exception(self) -> None:
+        row = self.selected_exception()
+        if row is None:
+            return
+        reason, ok = QInputDialog.getText(self, "Close exception",
+                                          f"{row.title}\n\nWhy is it closed?")
+        if ok:
+            self.close_exception(row.id, reason)
+
+    def close_exception(self, exception_id: int, reason: str) -> None:
+        self._runner.submit(compliance.close_exception, self._session, exception_id, reason,
+                            on_result=lambda _r: self.refresh(),
+                            on_error=lambda exc: self.summary.setText(str(exc)))
 
     def _loaded(self, inbox: Inbox, extra: int = 0) -> None:
         self._inbox = inbox
@@ -174,6 +217,8 @@ class InboxPanel(QWidget):
         me = self._session.person.username
         self.approve_button.setEnabled(
             d is not None and not any(s.username == me for s in d.signatures))
+        self.close_button.setEnabled(self.selected_exception() is not None
+                                     and self._session.person.role != "lotproof_auditor")
 
     def approve_selected(self) -> None:
         d = self._selected_decision()
@@ -210,3 +255,21 @@ class InboxPanel(QWidget):
                 return True
         return False
 
+    def next_item(self, step: int = 1) -> str | None:
+        """Select the next (or previous) row of the list on screen, wrapping round, and return
+        its lot code: the keyboard's way through the inbox (F8 / Shift+F8)."""
+        table = self.tabs.currentWidget()
+        if not isinstance(table, QTableWidget) or table.rowCount() == 0:
+            return None
+        rows = table.selectionModel().selectedRows()
+        current = rows[0].row() if rows else (-1 if step > 0 else 0)
+        row = (current + step) % table.rowCount()
+        table.selectRow(row)
+        table.scrollTo(table.model().index(row, 0))
+        column = 2 if table is self.exceptions else 0
+        item = table.item(row, column)
+        return item.text() if item is not None and item.text() else None
+
+    def opens_lot_on_step(self) -> bool:
+        """Stepping opens the lot, except in second signatures, which are signed here."""
+        return self.tabs.currentWidget() is not self.second

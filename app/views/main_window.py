@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.db.errors import LoginFailed
+from app.views.analytics import ExpiryRiskPanel, SupplierScorecardPanel
 from app.views.audit_view import AuditPanel
+from app.views.compliance.panel import CompliancePanel
 from app.views.documents.panel import DocumentsPanel
 from app.views.inbox import InboxPanel
 from app.views.lot_browser.panel import LotBrowser
@@ -79,11 +81,20 @@ class MainWindow(QMainWindow):
         self.audit = AuditPanel(session, runner)
         self.documents = DocumentsPanel(session, runner)
         self.recalls = RecallsPanel(session, runner)
+        self.compliance = CompliancePanel(session, runner)
+        self.analytics = QTabWidget()
+        self.analytics.setObjectName("analyticsTabs")
+        self.scorecard = SupplierScorecardPanel(session, runner)
+        self.expiry_risk = ExpiryRiskPanel(session, runner)
+        self.analytics.addTab(self.scorecard, "Supplier scorecard")
+        self.analytics.addTab(self.expiry_risk, "Expiry risk")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lot_browser, "Lots")
         self.tabs.addTab(self.inbox, "Approvals")
         self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.recalls, "Recalls")
+        self.tabs.addTab(self.compliance, "Compliance")
+        self.tabs.addTab(self.analytics, "Analytics")
         self.tabs.addTab(self.audit, "Audit trail")
         self.setCentralWidget(self.tabs)
 

@@ -17,9 +17,11 @@ from sqlalchemy import text
 from app.db.queries import compliance as q
 from app.db.queries.compliance import (
     CustomerRulesRow,
+    EventRow,
     ExceptionRow,
     ItemChoice,
     RetentionRow,
+    ReturnRow,
     RouteRow,
     SpecLine,
     SpecVersionRow,
@@ -29,12 +31,40 @@ from app.workflows.session import UserSession
 from app.workflows.signing import translated
 
 __all__ = [
-    "CustomerRulesRow", "ExceptionRow", "Excursion", "ItemChoice", "RetentionRow", "RouteRow",
-    "SpecLine", "SpecVersionRow", "SupplierApprovalRow", "check_shipment", "close_exception",
-    "current_spec", "customer_rules", "exceptions", "find_excursions", "import_logger_csv",
-    "inspect_return", "items", "record_event", "refresh_exceptions", "retention_report", "routes",
-    "set_customer_requirements", "set_item_specs", "set_route", "set_supplier_approval",
-    "spec_versions", "suggest_allocation", "supplier_approvals",
+    "CustomerRulesRow",
+    "EventRow",
+    "ExceptionRow",
+    "Excursion",
+    "ItemChoice",
+    "RetentionRow",
+    "ReturnRow",
+    "RouteRow",
+    "SpecLine",
+    "SpecVersionRow",
+    "SupplierApprovalRow",
+    "check_shipment",
+    "close_exception",
+    "current_spec",
+    "customer_rules",
+    "exceptions",
+    "find_excursions",
+    "import_logger_csv",
+    "inspect_return",
+    "items",
+    "locations",
+    "recent_events",
+    "record_event",
+    "refresh_exceptions",
+    "retention_report",
+    "returns",
+    "routes",
+    "set_customer_requirements",
+    "set_item_specs",
+    "set_route",
+    "set_supplier_approval",
+    "spec_versions",
+    "suggest_allocation",
+    "supplier_approvals",
 ]
 
 
@@ -71,6 +101,24 @@ def retention_report(session: UserSession) -> list[RetentionRow]:
     return list(_read(session, q.retention_report))
 
 
+def recent_events(session: UserSession) -> list[EventRow]:
+    return list(_read(session, q.recent_events))
+
+
+def returns(session: UserSession) -> list[ReturnRow]:
+    return list(_read(session, q.returns))
+
+
+def locations(session: UserSession) -> list[tuple[int, str]]:
+    """Storage and transit locations, as (id, "SITE / CODE — name") for a chooser."""
+    with session.engine.connect() as conn:
+        return [(int(i), str(label)) for i, label in conn.execute(text("""
+            SELECT l.id, s.code || ' / ' || l.code || ' — ' || l.name
+            FROM erp.locations l JOIN erp.sites s ON s.id = l.site_id
+            WHERE l.kind IN ('warehouse', 'zone', 'in_transit', 'staging', 'dock')
+            ORDER BY s.code, l.code"""))]
+
+
 def exceptions(session: UserSession, *, all_roles: bool = False) -> list[ExceptionRow]:
     role = None if all_roles else session.person.role
     return list(_read(session, q.open_exceptions, role))
@@ -85,7 +133,7 @@ def set_item_specs(session: UserSession, item_id: int, tests: list[dict[str, Any
                    reason: str) -> int:
     """A new version of the item's specification; returns its number."""
     return int(_write(session, "SELECT quality.set_item_specs(:i, CAST(:t AS jsonb), :r)",
-                      {"i": item_id, "t": json.dumps(tests), "r": reason}))
+                      {"i": item_id, "t": json.dumps(tests, default=str), "r": reason}))
 
 
 def set_supplier_approval(session: UserSession, supplier_id: int, category: str, status: str,

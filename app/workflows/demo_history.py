@@ -11,8 +11,9 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from app.db.demo.documents import SPECS, coa_pdf, coa_rows, simple_pdf
 from app.db.demo.load import DEMO_USERS
@@ -62,7 +63,9 @@ def add_quality_history(target: ServerTarget, *, seed: int = 1, lots: int = 40,
             _to_quarantine(conn, [c.lot_code for c, _s in plan])
         _add_specs(target, categories)
         _store_documents(target, rng, plan)
-        return _decide(target, plan, progress)
+        made = _decide(target, plan, progress)
+        _add_rules_and_events(target, owner)
+        return made
     finally:
         owner.dispose()
 
@@ -77,6 +80,42 @@ def _add_specs(target: ServerTarget, categories: dict[int, str]) -> None:
                      for s in SPECS[category]]
             compliance.set_item_specs(cora, item_id, tests, "Initial specification")
     finally:
+        cora.close()
+
+
+def _add_rules_and_events(target: ServerTarget, owner: Engine) -> None:
+    """Rules a compliance officer has set since, one logged cold-chain excursion, and the
+    exception queue built from all of it."""
+    with owner.connect() as conn:
+        supplier = conn.execute(text("""
+            SELECT s.id, i.category FROM erp.suppliers s JOIN erp.lots l ON l.supplier_id = s.id
+            JOIN erp.items i ON i.id = l.item_id WHERE s.approval_status = 'approved'
+            GROUP BY s.id, i.category ORDER BY count(*) LIMIT 1""")).one()
+        customer = conn.execute(text("SELECT min(id) FROM erp.customers")).scalar_one()
+        stored = conn.execute(text("""
+            SELECT l.lot_code FROM erp.lots l JOIN erp.stock st ON st.lot_id = l.id
+            JOIN erp.locations loc ON loc.id = st.location_id AND loc.kind = 'bin'
+            WHERE l.status = 'available' AND st.qty > 0
+              AND NOT EXISTS (SELECT 1 FROM quality.lot_decisions d WHERE d.lot_id = l.id)
+            ORDER BY l.id DESC LIMIT 1""")).scalar_one()
+    cora = login(target, "cora.compliance", PASSWORDS["cora.compliance"])
+    ivy = login(target, "ivy.inspector", PASSWORDS["ivy.inspector"])
+    try:
+        compliance.set_supplier_approval(cora, supplier.id, supplier.category, "suspended",
+                                         "Supplier audit: corrective actions overdue")
+        compliance.set_customer_requirements(
+            cora, customer, min_days=180, min_percent=None, excluded_suppliers=[],
+            excluded_lots=[], required_documents=["COA"],
+            reason="Customer quality agreement: 180 days at shipment, COA with every lot")
+        day = dt.date.today() - dt.timedelta(days=3)
+        readings = "\n".join(f"{day}T{h:02d}:00:00,{t}" for h, t in enumerate(
+            (4.2, 4.5, 5.1, 9.4, 11.8, 10.2, 6.0, 4.8)))
+        compliance.import_logger_csv(ivy, "timestamp,temperature\n" + readings,
+                                     limit_min=Decimal("2"), limit_max=Decimal("8"),
+                                     lot_code=stored, logger="Cold room logger CR-2")
+        compliance.refresh_exceptions(cora)
+    finally:
+        ivy.close()
         cora.close()
 
 
@@ -128,11 +167,13 @@ def _store_documents(target: ServerTarget, rng: random.Random,
             if c.item_id not in items_done:
                 items_done.add(c.item_id)
                 if "SDS" in c.required:
+                    # The first one is past its three-year review: the queue flags it.
+                    revised = "2025-01-15" if len(items_done) > 1 else "2022-06-30"
                     _item_document(ivy, c, "sds", f"SDS {c.product}.pdf", simple_pdf(
                         "SAFETY DATA SHEET", c.supplier or "", [
                             f"1. Identification: {c.product}",
                             "2. Hazard identification: see label",
-                            "Revision date: 2025-01-15", "Demo document — not a real SDS"]))
+                            f"Revision date: {revised}", "Demo document — not a real SDS"]))
                 if "ALLERGEN_STATEMENT" in c.required:
                     _item_document(ivy, c, "allergen_statement",
                                    f"Allergen statement {c.product}.pdf", simple_pdf(

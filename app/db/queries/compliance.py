@@ -185,3 +185,54 @@ def retention_report(conn: Connection) -> list[RetentionRow]:
                min(a.at) FILTER (WHERE a.at < now() - make_interval(years => r.years))
         FROM quality.retention_rules r LEFT JOIN ages a ON a.record_type = r.record_type
         GROUP BY r.record_type, r.years, r.basis ORDER BY r.record_type"""))]
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    kind: str
+    subject: str
+    occurred_at: dt.datetime
+    description: str
+    source: str
+    recorded_by: str
+
+
+def recent_events(conn: Connection, limit: int = 500) -> list[EventRow]:
+    return [EventRow(*r) for r in conn.execute(text("""
+        SELECT e.id, e.kind,
+               concat_ws(' / ', 'lot ' || l.lot_code, 'shipment ' || s.shipment_number,
+                         'location ' || loc.code),
+               e.occurred_at, e.description, e.source, e.recorded_by
+        FROM quality.quality_events e
+        LEFT JOIN erp.lots l ON l.id = e.lot_id
+        LEFT JOIN erp.shipments s ON s.id = e.shipment_id
+        LEFT JOIN erp.locations loc ON loc.id = e.location_id
+        ORDER BY e.occurred_at DESC, e.id DESC LIMIT :n"""), {"n": limit})]
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    id: int
+    rma_number: str
+    lot_code: str
+    customer: str
+    qty: Decimal
+    returned_at: dt.datetime
+    reason_code: str
+    outcome: str | None
+    disposition: str | None
+    inspected_by: str | None
+
+
+def returns(conn: Connection, days: int = 365) -> list[ReturnRow]:
+    """Returns of the last `days`, those not yet inspected first."""
+    return [ReturnRow(*r) for r in conn.execute(text("""
+        SELECT r.id, r.rma_number, l.lot_code, c.name, r.qty, r.returned_at, r.reason_code,
+               x.outcome, x.disposition, x.inspected_by
+        FROM erp.returns r JOIN erp.lots l ON l.id = r.lot_id
+        JOIN erp.customers c ON c.id = r.customer_id
+        LEFT JOIN LATERAL (SELECT * FROM quality.return_inspections i WHERE i.return_id = r.id
+                           ORDER BY i.id DESC LIMIT 1) x ON true
+        WHERE r.returned_at > now() - make_interval(days => :d)
+        ORDER BY x.outcome IS NOT NULL, r.returned_at DESC"""), {"d": days})]

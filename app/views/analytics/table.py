@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 Index = QModelIndex | QPersistentModelIndex
@@ -30,6 +31,7 @@ class Column:
     text: Callable[[Any], str] | None = None  # how it reads; default str(value)
     numeric: bool = False
     tooltip: Callable[[Any], str] | None = None
+    colour: Callable[[Any], str | None] | None = None  # text colour, e.g. by severity
 
 
 def number(value: Any, places: int = 0) -> str:
@@ -85,6 +87,9 @@ class RowsModel(QAbstractTableModel):
             return "" if value is None else str(value).lower()
         if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
             return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
+            colour = column.colour(row)
+            return QColor(colour) if colour else None
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row)
         if role == ROW_ROLE:
@@ -101,6 +106,10 @@ def sortable_view(model: RowsModel, name: str) -> tuple[QTableView, QSortFilterP
     view.setObjectName(name)
     view.setModel(proxy)
     view.setSortingEnabled(True)
+    # Rows stay in the order they were loaded in (already the useful one) until a header is
+    # clicked; enabling sorting alone would sort by the first column, descending.
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    proxy.sort(-1)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -26,7 +26,8 @@ from app.workflows import compliance
 from app.workflows.compliance import ItemChoice, SpecLine, SpecVersionRow
 from app.workflows.session import UserSession
 
-COLUMNS = ("Test", "Method", "Min", "Max", "Text requirement", "Unit")
+COLUMNS = ("Test", "Method", "Min", "Max", "Text requirement", "Unit", "Supplier COA accepted")
+NO = ("no", "n", "false", "0")
 
 
 class SpecEditor(QWidget):
@@ -113,7 +114,8 @@ class SpecEditor(QWidget):
         self.table.setRowCount(len(lines))
         for r, line in enumerate(lines):
             for c, value in enumerate((line.test, line.method, line.min_value, line.max_value,
-                                       line.text_requirement, line.unit)):
+                                       line.text_requirement, line.unit,
+                                       "yes" if line.coa_acceptable else "no")):
                 self.table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
         self.versions.clear()
         for v in versions:
@@ -134,7 +136,8 @@ class SpecEditor(QWidget):
                         raise ValueError(f"{cells[0]}: '{cells[c]}' is not a number") from exc
             rows.append({"test": cells[0], "method": cells[1] or None, "min": cells[2] or None,
                          "max": cells[3] or None, "text": cells[4] or None,
-                         "unit": cells[5] or None})
+                         "unit": cells[5] or None,
+                         "coa_acceptable": cells[6].lower() not in NO})
         return rows
 
     def _text(self, row: int, column: int) -> str:
