@@ -33,5 +33,16 @@ $(STAMP): pyproject.toml
 bench: deps
 	$(BIN)/python -m benchmarks
 
+# The self-contained application (PyInstaller onedir) in dist/lotproof/, the Linux tarball
+# dist/lotproof-<version>-linux-<machine>.tar.gz, and a smoke test of the built program.
+DIST_STAMP := $(VENV)/.installed-dist
+
+dist: deps $(DIST_STAMP)
+	$(BIN)/python installer/build.py
+
+$(DIST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,dist]'
+	touch $(DIST_STAMP)
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from app.cli import (
     db_cmd,
     demo_cmd,
     document_cmd,
+    evidence_cmd,
     export_cmd,
     lot_cmd,
     recall_cmd,
@@ -34,18 +35,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command")
     for module in (run_cmd, db_cmd, user_cmd, demo_cmd, lot_cmd, audit_cmd, document_cmd,
-                   trace_cmd, export_cmd, recall_cmd):
+                   trace_cmd, export_cmd, recall_cmd, evidence_cmd):
         module.register(sub)
     return parser
 
 
+GLOBAL_OPTIONS = ("-v", "--verbose")
+
+
+def with_default_verb(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """`lotproof`, `lotproof --smoke-test`, `lotproof -v --user x`: the workstation (`run`)."""
+    args = list(argv)
+    verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    if any(a in verbs or a in ("-h", "--help", "--version") for a in args):
+        return args
+    leading = [a for a in args if a in GLOBAL_OPTIONS]
+    return [*leading, "run", *(a for a in args if a not in GLOBAL_OPTIONS)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(with_default_verb(parser, sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.command is None:
-        args = parser.parse_args(["run", *(argv or [])])
     try:
         return int(args.func(args))
     except (CommandError, DatabaseUnavailable, DecisionRefused, LoginFailed, LotNotFound,

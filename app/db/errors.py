@@ -14,6 +14,15 @@ class DatabaseUnavailable(Exception):
     """The server cannot be reached, refuses us, or is a version Lotproof cannot use."""
 
 
+class OutcomeUnknown(DatabaseUnavailable):
+    """The connection was lost while a signed decision was being committed: it either committed
+    or it did not. `transaction_id` lets the workstation ask the server which, once it is back."""
+
+    def __init__(self, message: str, transaction_id: str) -> None:
+        super().__init__(message)
+        self.transaction_id = transaction_id
+
+
 class LoginFailed(Exception):
     """The user name or password was not accepted, or the account is locked."""
 

@@ -69,10 +69,7 @@ def open_server(root: Path | None = None, *, delete_on_stop: bool = False) -> Se
     """The configured external server, or the embedded one (started if needed)."""
     external = external_database_url()
     if external and root is None:
-        url = make_url(external)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername=DRIVER)
-        target = ServerTarget(admin_url=url)
+        target = external_target(external)
     else:
         server = EmbeddedServer(root or data_dir() / "db", delete_on_stop=delete_on_stop)
         location = server.start()
@@ -87,6 +84,14 @@ def open_server(root: Path | None = None, *, delete_on_stop: bool = False) -> Se
         target = ServerTarget(admin_url=url, embedded=server)
     check_server(target.admin_url)
     return target
+
+
+def external_target(url: str | URL) -> ServerTarget:
+    """A shared server by URL (`postgresql://user:password@host:5432/db`); nothing is checked."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername=DRIVER)
+    return ServerTarget(admin_url=parsed)
 
 
 def psycopg_conninfo(url: URL) -> dict[str, str]:
@@ -136,9 +141,11 @@ def classify_connect_error(url: URL, exc: Exception) -> Exception:
     )
 
 
-def check_server(url: URL) -> None:
+def check_server(url: URL) -> str:
+    """Refuse a server older than PostgreSQL 15; return its version (`16.2`)."""
     with connect(url, autocommit=True) as conn:
-        row = conn.execute("SHOW server_version_num").fetchone()
+        row = conn.execute("SELECT current_setting('server_version_num'), "
+                           "current_setting('server_version')").fetchone()
     version = int(str(row[0])) if row else 0
     if version < MIN_SERVER_VERSION:
         raise DatabaseUnavailable(
@@ -146,3 +153,4 @@ def check_server(url: URL) -> None:
             f"{version // 10000}; Lotproof needs PostgreSQL 15 or newer. Upgrade the server or "
             "point LOTPROOF_DATABASE_URL at another one."
         )
+    return str(row[1]) if row else ""

@@ -104,7 +104,12 @@ def _read_pdf_page(
     number = index + 1
     started = time.perf_counter()
     with PDFIUM_LOCK:  # PDFium is not thread-safe; OCR below runs without the lock
-        pdf_page = rendered[index]
+        try:
+            pdf_page = rendered[index]
+        except pdfium.PdfiumError as exc:  # found by benchmarks/fuzz_documents.py
+            raise DocumentError(
+                budget.filename, f"page {number} is damaged and cannot be read ({exc})"
+            ) from exc
         try:
             width, height = (float(v) for v in pdf_page.get_size())
             if not force_ocr:

@@ -144,6 +144,7 @@ class InboxPanel(QWidget):
         inbox, exceptions = loaded
         self.exception_rows = exceptions
         self.exception_model.set_rows(exceptions)
+        self.exceptions.resizeColumnsToContents()
         self.tabs.setTabText(3, f"Exceptions ({len(exceptions)})")
         self._loaded(inbox, extra=len(exceptions))
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.views.signing_dialog import SigningDialog
+from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
 from app.views.style import status_label
 from app.views.tasks import TaskRunner
 from app.workflows import decisions
@@ -34,6 +35,9 @@ from app.workflows.session import UserSession
 
 ACTIONS = (("hold", "Hold…"), ("release", "Release…"), ("reject", "Reject…"),
            ("disposition", "Dispose…"))
+# Work while the lot is on screen (the buttons' window); listed in Help > Keyboard shortcuts.
+SHORTCUTS = {"hold": "Ctrl+Shift+H", "release": "Ctrl+Shift+R", "reject": "Ctrl+Shift+J",
+             "disposition": "Ctrl+Shift+D"}
 
 
 class DecisionForm(QDialog):
@@ -54,11 +58,12 @@ class DecisionForm(QDialog):
             form.addRow("Disposition:", self.disposition)
         self.reason = QPlainTextEdit()
         self.reason.setObjectName("decisionReason")
-        self.reason.setFixedHeight(70)
+        lines = self.fontMetrics().lineSpacing() * 4  # four lines at any font size and scale
+        self.reason.setFixedHeight(lines)
         form.addRow("Reason:" if needs_reason else "Comment (optional):", self.reason)
         self.override = QPlainTextEdit()
         self.override.setObjectName("overrideJustification")
-        self.override.setFixedHeight(70)
+        self.override.setFixedHeight(lines)
         if blockers:
             text = "<b>This lot does not meet its release conditions:</b><ul>" + "".join(
                 f"<li>{b}</li>" for b in blockers) + "</ul>Releasing it anyway needs a written " \
@@ -107,6 +112,8 @@ class LotDecisionBar(QWidget):
             button.setObjectName(f"action_{action}")
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, a=action: self.start(a))
+            button.setShortcut(QKeySequence(SHORTCUTS[action]))
+            button.setToolTip(f"{label.rstrip('…')} the lot on screen ({SHORTCUTS[action]})")
             self.buttons[action] = button
             row.addWidget(button)
         row.addStretch(1)
@@ -161,8 +168,13 @@ class LotDecisionBar(QWidget):
         dialog = SigningDialog(self._session, self._runner, title=f"{action} {lot.lot_code}",
                                meaning=meaning, record_lines=lines, perform=perform, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            result: DecisionResult = dialog.result_value
-            if result.state == "pending":
+            result: DecisionResult | RecordedWhileOffline = dialog.result_value
+            if isinstance(result, RecordedWhileOffline):
+                QMessageBox.information(
+                    self, "Signature recorded",
+                    f"The connection dropped while you signed, but the database confirms your "
+                    f"decision on lot {lot.lot_code} was recorded. The lot is read back now.")
+            elif result.state == "pending":
                 QMessageBox.information(
                     self, "Signed — waiting for a second signature",
                     f"Your signature is recorded. Lot {lot.lot_code} stays "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,9 +21,12 @@ from app import __version__
 from app.db.errors import LoginFailed
 from app.views.analytics import ExpiryRiskPanel, SupplierScorecardPanel
 from app.views.audit_view import AuditPanel
+from app.views.charts import ChartsPanel
 from app.views.compliance.panel import CompliancePanel
 from app.views.documents.panel import DocumentsPanel
+from app.views.evidence_export import EvidenceExport
 from app.views.inbox import InboxPanel
+from app.views.live_updates import LiveUpdates
 from app.views.lot_browser.panel import LotBrowser
 from app.views.recalls_panel import RecallsPanel
 from app.views.tasks import TaskRunner
@@ -86,6 +90,9 @@ class MainWindow(QMainWindow):
         self.analytics.setObjectName("analyticsTabs")
         self.scorecard = SupplierScorecardPanel(session, runner)
         self.expiry_risk = ExpiryRiskPanel(session, runner)
+        self.charts = ChartsPanel(session, runner)
+        self._charts_released = False
+        self.analytics.addTab(self.charts, "Charts")
         self.analytics.addTab(self.scorecard, "Supplier scorecard")
         self.analytics.addTab(self.expiry_risk, "Expiry risk")
         self.tabs = QTabWidget()
@@ -99,6 +106,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.inbox.open_lot.connect(self.show_lot)
+        self.charts.open_lot.connect(self.show_lot)
         self.inbox.count_changed.connect(
             lambda n: self.tabs.setTabText(1, f"Approvals ({n})" if n else "Approvals"))
         self.inbox.decision_made.connect(self._decision_made)
@@ -109,6 +117,11 @@ class MainWindow(QMainWindow):
         self.lot_browser.detail.document_opened.connect(self.documents.open_review)
         self.documents.document_changed.connect(self._document_changed)
         self.lot_browser.detail.trace_button.clicked.connect(self.open_trace)
+        self.evidence = EvidenceExport(self, session, runner)
+        self.lot_browser.detail.dossier_button.clicked.connect(
+            lambda: self.evidence.ask_dossier(self.lot_browser.detail.lot_code or ""))
+        self.lot_browser.detail.bundle_button.clicked.connect(
+            lambda: self.evidence.ask_bundle(self.lot_browser.detail.lot_code or ""))
         self.lot_browser.lot_selected.connect(self._lot_selected)
         self.recalls.lots_held.connect(self.refresh)
         self.trace_windows: list[TraceWindow] = []
@@ -130,13 +143,27 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addActions([lock, quit_action])
 
+        self._inbox_soon = QTimer(self, singleShot=True, interval=300)
+        self._inbox_soon.timeout.connect(self.inbox.refresh)
+        self.live = LiveUpdates(session, self)
+        self.live.lots_changed.connect(self._lots_changed)
+        self.live.reload_lots.connect(self.lot_browser.apply_filters)
+        self.live.decisions_changed.connect(self._decisions_changed)
+        self.live.documents_changed.connect(self._documents_changed)
+        self.live.exceptions_changed.connect(self._inbox_soon.start)
+        self.live.link_changed.connect(self._link_changed)
+
         person = session.person
         self.user_label = QLabel(f"{person.printed_name} — {person.role_title}")
         self.user_label.setObjectName("statusUser")
         self.database_label = QLabel(f"Database: {session.target.display_name()}")
         self.database_label.setObjectName("statusDatabase")
         self.statusBar().addWidget(self.user_label)
+        self.link_label = QLabel("")
+        self.link_label.setObjectName("statusLink")
+        self.statusBar().addPermanentWidget(self.link_label)
         self.statusBar().addPermanentWidget(self.database_label)
+        self.live.start()
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.lot_browser)
@@ -155,6 +182,35 @@ class MainWindow(QMainWindow):
         current = self.lot_browser.current_view
         if current is not None and current.detail.lot.lot_code == lot_code:
             self.lot_browser.open_lot(lot_code)
+
+    def _lots_changed(self, codes: list[str]) -> None:
+        """Another workstation (or the ERP) changed these lots: refresh their rows and the
+        lot on screen, nothing else."""
+        self.lot_browser.model.refresh_lots(codes)
+        current = self.lot_browser.current_view
+        if current is not None and current.detail.lot.lot_code in codes:
+            self.lot_browser.open_lot(current.detail.lot.lot_code)
+
+    def _decisions_changed(self, codes: list[str]) -> None:
+        self._inbox_soon.start()
+        self._lots_changed(codes)
+
+    def _documents_changed(self, codes: list[str], _ids: list[int]) -> None:
+        self.documents.refresh()
+        self._lots_changed(codes)
+
+    def _link_changed(self, connected: bool, message: str) -> None:
+        if connected:
+            self.link_label.setText("● Live")
+            self.link_label.setStyleSheet("color: #2f855a;")
+            self.link_label.setToolTip("Changes made on other workstations show here at once.")
+            if message == "reconnected":
+                self.statusBar().showMessage("Connection to the database is back.", 10_000)
+        else:
+            self.link_label.setText("● Connection lost — reconnecting…")
+            self.link_label.setStyleSheet("color: #c53030; font-weight: bold;")
+            self.link_label.setToolTip(f"The database cannot be reached: {message}. Your "
+                                       "unsaved input is kept; Lotproof reconnects by itself.")
 
     def _lot_selected(self, lot_code: str) -> None:
         self.recalls.current_lot = lot_code
@@ -175,6 +231,14 @@ class MainWindow(QMainWindow):
             self.lot_browser.open_lot(current.detail.lot.lot_code)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.live.stop()
+        # pyqtgraph's plots crash PySide6 when they are destroyed as part of this window's
+        # children; taken out and deleted on their own first, they go quietly.
+        if not self._charts_released:
+            self._charts_released = True
+            self.analytics.removeTab(self.analytics.indexOf(self.charts))
+            self.charts.setParent(None)
+            self.charts.deleteLater()
         self.documents.jobs.wait(30_000)
         for window in self.trace_windows:
             window.close()

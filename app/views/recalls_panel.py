@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.views.signing_dialog import SigningDialog
+from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
 from app.views.tasks import TaskRunner
 from app.workflows import exports, recalls
 from app.workflows.recalls import RecallImpact, RecallRow
@@ -304,6 +304,12 @@ class RecallsPanel(QWidget):
                                meaning="Placed on hold (recall)", record_lines=lines,
                                perform=lambda c: recalls.hold_all(session, c, r.id), parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
+            if isinstance(dialog.result_value, RecordedWhileOffline):
+                self.message.setText("The mass hold was recorded (the connection dropped "
+                                     "while it was signed); the lots are read back now.")
+                self.lots_held.emit()
+                self.refresh(select=r.id)
+                return
             outcome: dict[str, int] = dialog.result_value
             self.message.setText(
                 f"Held {outcome['held']} lot(s) ({outcome['already_on_hold']} already on hold); "

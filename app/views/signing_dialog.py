@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,10 +17,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.db.errors import DecisionRefused
+from app.db.errors import DecisionRefused, OutcomeUnknown
 from app.views.tasks import TaskRunner
 from app.workflows.session import UserSession
-from app.workflows.signing import Credentials
+from app.workflows.signing import Credentials, outcome_of
+
+RECHECK_MS = (500, 1000, 2000, 4000, 8000)
+
+
+class RecordedWhileOffline:
+    """The result of a signing whose connection was lost after it committed: the decision is
+    recorded; the screen reads it back from the database."""
+
+    state = "recorded"
+    blockers: list[str] = []
 
 STATEMENT = ("By signing I confirm that this electronic signature is the legally binding "
              "equivalent of my handwritten signature.")
@@ -107,6 +117,10 @@ class SigningDialog(QDialog):
         self.accept()
 
     def _refused(self, exc: BaseException) -> None:
+        if isinstance(exc, OutcomeUnknown):
+            self.error.setText(str(exc))
+            self._recheck(exc.transaction_id, 0)
+            return
         self.buttons.setEnabled(True)
         self.password.clear()
         self.password.setFocus()
@@ -116,3 +130,23 @@ class SigningDialog(QDialog):
         self.error.setText(message)
         if self._session.signing.locked:
             self.sign_button.setEnabled(False)
+
+    def _recheck(self, transaction_id: str, attempt: int) -> None:
+        """Ask the server, with back-off, whether the lost signing committed; say which."""
+        def answered(committed: bool | None) -> None:
+            if committed is None:
+                delay = RECHECK_MS[min(attempt, len(RECHECK_MS) - 1)]
+                self.error.setText("The connection was lost while signing. Waiting for the "
+                                   "database to find out whether your signature was recorded…")
+                QTimer.singleShot(delay, lambda: self._recheck(transaction_id, attempt + 1))
+            elif committed:
+                self.recorded_while_offline = True
+                self._signed(RecordedWhileOffline())
+            else:
+                self.buttons.setEnabled(True)
+                self.password.clear()
+                self.error.setText("The connection was lost before your signature was "
+                                   "recorded: nothing was changed. Sign again to record it.")
+
+        self._runner.submit(outcome_of, self._session, transaction_id, on_result=answered,
+                            on_error=lambda _exc: answered(None))

@@ -7,9 +7,10 @@ the callbacks always run there (queued), never on the worker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -57,7 +58,8 @@ class _Relay(QObject):
     def _deliver_result(self, value: object) -> None:
         self._runner._forget(self)
         if self._on_result:
-            self._on_result(value)
+            with _screen_gone_is_fine():
+                self._on_result(value)
 
     @Slot(object)
     def _deliver_error(self, error: object) -> None:
@@ -66,7 +68,8 @@ class _Relay(QObject):
             return
         if self._on_error:
             assert isinstance(error, BaseException)
-            self._on_error(error)
+            with _screen_gone_is_fine():
+                self._on_error(error)
         else:
             _log.error("background task failed: %s", error, exc_info=error)  # type: ignore[arg-type]
 
@@ -74,6 +77,18 @@ class _Relay(QObject):
     def _deliver_progress(self, done: int, total: int, what: str) -> None:
         if self._on_progress:
             self._on_progress(done, total, what)
+
+
+@contextlib.contextmanager
+def _screen_gone_is_fine() -> Iterator[None]:
+    """An answer for a widget that was closed and deleted while its work ran has nowhere to
+    go; Qt says so with this RuntimeError, which is not a failure of the work."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+        _log.debug("answer for a closed screen dropped: %s", exc)
 
 
 class _Job(QRunnable):

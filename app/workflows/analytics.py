@@ -17,7 +17,7 @@ __all__ = ["RISK_RULES", "ExpiryRisk", "ExpiryRiskRow", "ItemRiskTotal", "RiskFa
 def scorecard(session: UserSession, date_from: dt.date, date_to: dt.date,
               late_after_days: int = 2) -> Scorecard:
     """Every supplier that delivered in [date_from, date_to], highest risk first."""
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return scorecard_queries.scorecard(conn, date_from, date_to,
                                            late_after_days=late_after_days)
 
@@ -25,5 +25,5 @@ def scorecard(session: UserSession, date_from: dt.date, date_to: dt.date,
 def expiry_risk(session: UserSession, as_of: dt.date | None = None,
                 demand_days: int = 90) -> ExpiryRisk:
     """Stock on hand that will, at the recent demand, expire before it sells."""
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return expiry_queries.expiry_risk(conn, as_of, demand_days)

@@ -24,17 +24,17 @@ CSV_COLUMNS = ("id", "when_utc", "username", "printed_name", "role", "workstatio
 
 def entries(session: UserSession, f: TrailFilter, *, before_id: int | None = None,
             limit: int = 500) -> list[TrailEntry]:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return audit_trail.entries(conn, f, before_id=before_id, limit=limit)
 
 
 def actions(session: UserSession) -> list[str]:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return audit_trail.actions(conn)
 
 
 def verify_chain(session: UserSession) -> ChainReport:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return audit_chain.verify(conn)
 
 

@@ -163,12 +163,14 @@ def _store_documents(target: ServerTarget, rng: random.Random,
     ivy = login(target, "ivy.inspector", PASSWORDS["ivy.inspector"])
     try:
         items_done: set[int] = set()
+        sds_written = 0
         for c, scenario in plan:
             if c.item_id not in items_done:
                 items_done.add(c.item_id)
                 if "SDS" in c.required:
                     # The first one is past its three-year review: the queue flags it.
-                    revised = "2025-01-15" if len(items_done) > 1 else "2022-06-30"
+                    revised = "2025-01-15" if sds_written else "2022-06-30"
+                    sds_written += 1
                     _item_document(ivy, c, "sds", f"SDS {c.product}.pdf", simple_pdf(
                         "SAFETY DATA SHEET", c.supplier or "", [
                             f"1. Identification: {c.product}",

@@ -18,17 +18,17 @@ Out = Path | str | BinaryIO
 def fsma204_xlsx(session: UserSession, *, lot_codes: list[str], out: Out,
                  fmt: Format | None = "xlsx") -> FsmaExport:
     """Critical tracking events of these lots (a recall's scope, say)."""
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return fsma204.export_fsma204_lots(conn, lot_codes, out, fmt=fmt)
 
 
 def fsma204_item(session: UserSession, sku: str, date_from: dt.date, date_to: dt.date,
                  out: Out, fmt: Format | None = None) -> FsmaExport:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return fsma204.export_fsma204_item(conn, sku, date_from, date_to, out, fmt=fmt)
 
 
 def epcis_export(session: UserSession, lot_code: str, out: Out, *,
                  genealogy: bool = False) -> int:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return epcis.export_epcis(conn, lot_code, out, genealogy=genealogy)

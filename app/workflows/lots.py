@@ -13,26 +13,26 @@ __all__ = ["SORT_KEYS", "Cursor", "LotDetail", "LotFilter", "LotRow", "Page", "b
 
 def browse(session: UserSession, f: LotFilter, sort: str = "lot_code", *,
            descending: bool = False, after: Cursor | None = None, limit: int = 200) -> Page:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return lot_browser.fetch_page(conn, f, sort, descending=descending, after=after,
                                       limit=limit)
 
 
 def row(session: UserSession, lot_code: str) -> LotRow | None:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return lot_browser.lot_row(conn, lot_code)
 
 
 def count(session: UserSession, f: LotFilter) -> int:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return lot_browser.count_lots(conn, f)
 
 
 def detail(session: UserSession, lot_code: str) -> LotDetail:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return lot_detail.lot_detail(conn, lot_code)
 
 
 def sites(session: UserSession) -> list[tuple[int, str, str]]:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return lot_browser.sites(conn)

@@ -112,7 +112,7 @@ def list_recalls(session: UserSession, *, mock: bool | None = None) -> list[Reca
 def impact(session: UserSession, recall_id: int) -> RecallImpact:
     """The full impact, from the recall's source lots forward (one trace query) and the mass
     balance of every lot in scope."""
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         row = q.recall(conn, recall_id)
         if row is None:
             raise LookupError(f"no recall {recall_id}")
@@ -177,7 +177,7 @@ def shipments_by_customer(found: Trace) -> dict[str, list[trace_queries.Shipment
 
 
 def report_data(session: UserSession, result: RecallImpact) -> RecallReportData:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         signatures = q.recall_signatures(conn, result.recall.id)
     return RecallReportData(
         recall=result.recall, lots=result.trace.lots, stock=result.trace.stock,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from app.db.engine import make_engine
-from app.db.errors import LoginFailed
+from app.db.errors import DatabaseUnavailable, LoginFailed
+from app.db.read_replica import read_replica_url
 from app.db.server import ServerTarget
 from app.db.users import Person, whoami
 from app.workflows.signing import WORKSTATION, SigningState
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -19,6 +23,13 @@ class UserSession:
     person: Person
     engine: Engine = field(repr=False)
     signing: SigningState = field(default_factory=SigningState)
+    read_engine: Engine | None = field(default=None, repr=False)
+    read_problem: str | None = None  # why the configured replica is not in use
+
+    @property
+    def reader(self) -> Engine:
+        """Where read-only work goes: the read replica when one is configured, else the primary."""
+        return self.read_engine or self.engine
 
     @property
     def database(self) -> str:
@@ -26,6 +37,8 @@ class UserSession:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not None:
+            self.read_engine.dispose()
 
 
 def login(target: ServerTarget, username: str, password: str) -> UserSession:
@@ -41,7 +54,15 @@ def login(target: ServerTarget, username: str, password: str) -> UserSession:
             f"{username} can connect to the database but is not a Lotproof user; "
             "an administrator must add them with `lotproof user add`."
         )
-    return UserSession(target, person, engine)
+    session = UserSession(target, person, engine)
+    replica = read_replica_url(engine.url)
+    if replica is not None:
+        try:
+            session.read_engine = make_engine(replica, application_name=f"{WORKSTATION} read")
+        except (DatabaseUnavailable, LoginFailed) as exc:
+            session.read_problem = f"read replica not in use ({exc}); reading from the primary"
+            log.warning(session.read_problem)
+    return session
 
 
 def owner_session(target: ServerTarget) -> UserSession:

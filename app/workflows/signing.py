@@ -20,14 +20,24 @@ from typing import TYPE_CHECKING, TypeVar
 
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from app.db.errors import AccountLocked, LoginFailed, SignatureRefused, translate
+from app.db.errors import (
+    AccountLocked,
+    DatabaseUnavailable,
+    LoginFailed,
+    OutcomeUnknown,
+    SignatureRefused,
+    translate,
+)
 from app.db.server import connect
 
 if TYPE_CHECKING:
     from app.workflows.session import UserSession
 
 T = TypeVar("T")
+# The server went away mid-transaction (admin shutdown, crash, connection failures).
+CONNECTION_LOST = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}
 INACTIVITY_SECONDS = 15 * 60
 WORKSTATION = f"lotproof@{socket.gethostname()}"
 
@@ -91,15 +101,40 @@ def sign(session: UserSession, credentials: Credentials, work: Work[T]) -> T:
         raise SignatureRefused(
             f"Wrong password ({failures} of {limit} attempts before the account is locked)."
         ) from exc
+    xid = ""
     try:
         with conn:
+            # The transaction's id, asked first: if the connection is lost before the commit's
+            # answer arrives, the server can still tell whether it committed (pg_xact_status).
+            row = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
+            xid = str(row[0]) if row else ""
             result = work(conn)
+    except psycopg.OperationalError as exc:
+        if xid and (conn.broken or exc.sqlstate in CONNECTION_LOST):
+            raise OutcomeUnknown(
+                "The connection to the database was lost while your signature was being "
+                "recorded. Lotproof checks whether it was recorded as soon as the database is "
+                f"back ({str(exc).strip().splitlines()[0] if str(exc).strip() else 'no answer'}).",
+                xid) from exc
+        raise translate(exc) from exc
     except psycopg.Error as exc:
         raise translate(exc) from exc
     finally:
         conn.close()
     session.signing.signed()
     return result
+
+
+def outcome_of(session: UserSession, transaction_id: str) -> bool | None:
+    """Whether the transaction of a signing that lost its connection committed: True, False, or
+    None while the server cannot be reached or is still finishing it."""
+    try:
+        with session.engine.connect() as conn:
+            status = conn.execute(text("SELECT pg_xact_status(CAST(:x AS xid8))"),
+                                  {"x": transaction_id}).scalar()
+    except (OperationalError, DatabaseUnavailable):
+        return None
+    return {"committed": True, "aborted": False}.get(str(status))  # else still in progress
 
 
 def _record_failure(session: UserSession) -> int:

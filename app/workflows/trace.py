@@ -13,7 +13,7 @@ __all__ = ["Direction", "Trace", "trace", "write_csv"]
 
 
 def trace(session: UserSession, lot_codes: list[str], direction: Direction) -> Trace:
-    with session.engine.connect() as conn:
+    with session.reader.connect() as conn:
         return q.trace(conn, lot_codes, direction)
 
 

@@ -745,14 +745,16 @@ DECLARE
     v_return_days int := quality.setting('return_window_days', '60')::int;
 BEGIN
     PERFORM quality._audit_context('exception.refresh', NULL, NULL);
+    -- `since`: when the problem began (the exception's age), where it is known.
     CREATE TEMP TABLE IF NOT EXISTS _found (type text, key text, lot_id bigint, severity text,
-                                            title text, details jsonb) ON COMMIT DROP;
+                                            since timestamptz, title text, details jsonb)
+        ON COMMIT DROP;
     TRUNCATE _found;
     INSERT INTO _found
     -- A lot waiting for release without its verified COA: first the inspector's, then overdue.
     SELECT CASE WHEN l.created_at < now() - make_interval(days => v_grace)
                 THEN 'supplier_document_overdue' ELSE 'missing_document' END,
-           'lot:' || l.id, l.id, NULL,
+           'lot:' || l.id, l.id, NULL, l.created_at,
            format('%s: no verified COA (received %s)', l.lot_code, l.created_at::date),
            jsonb_build_object('lot', l.lot_code, 'supplier', s.name)
     FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
@@ -764,7 +766,7 @@ BEGIN
                       ON d.id = k.document_id WHERE k.lot_id = l.id AND d.kind = 'coa'
                       AND d.status = 'verified')
     UNION ALL
-    SELECT 'out_of_spec', 'lot:' || l.id, l.id, NULL,
+    SELECT 'out_of_spec', 'lot:' || l.id, l.id, NULL, NULL::timestamptz,
            format('%s: %s', l.lot_code, string_agg(f.problem, '; ')),
            jsonb_build_object('lot', l.lot_code, 'failures', jsonb_agg(f.problem))
     FROM erp.lots l CROSS JOIN LATERAL quality.spec_failures(l.id) f
@@ -779,6 +781,7 @@ BEGIN
     UNION ALL
     SELECT 'expiring_stock', 'lot:' || l.id, l.id,
            CASE WHEN l.expiry_date <= v_today + v_urgent THEN 'high' END,
+           (l.expiry_date - v_horizon)::timestamptz,
            format('%s expires %s with %s %s on hand', l.lot_code, l.expiry_date, st.qty, i.uom),
            jsonb_build_object('lot', l.lot_code, 'expiry', l.expiry_date, 'on_hand', st.qty)
     FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
@@ -789,7 +792,7 @@ BEGIN
       AND (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['expiring_stock'])
     UNION ALL
-    SELECT 'old_hold', 'lot:' || l.id, l.id, NULL,
+    SELECT 'old_hold', 'lot:' || l.id, l.id, NULL, coalesce(ls.updated_at, l.created_at),
            format('%s on hold since %s', l.lot_code, coalesce(ls.updated_at, l.created_at)::date),
            jsonb_build_object('lot', l.lot_code, 'since', coalesce(ls.updated_at, l.created_at))
     FROM erp.lots l LEFT JOIN quality.lot_state ls ON ls.lot_id = l.id
@@ -797,7 +800,7 @@ BEGIN
       AND (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['old_hold'])
     UNION ALL
-    SELECT 'short_dated_allocation', 'allocation:' || a.id, l.id, NULL,
+    SELECT 'short_dated_allocation', 'allocation:' || a.id, l.id, NULL, NULL,
            format('%s for %s (order %s): %s days of shelf life at %s, %s required', l.lot_code,
                   c.name, o.order_number, l.expiry_date - coalesce(o.requested_date, v_today),
                   coalesce(o.requested_date, v_today), r.min_days),
@@ -811,7 +814,7 @@ BEGIN
       AND (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['short_dated_allocation'])
     UNION ALL
-    SELECT 'shipped_on_hold', 'shipment_line:' || sl.id, l.id, NULL,
+    SELECT 'shipped_on_hold', 'shipment_line:' || sl.id, l.id, NULL, sh.shipped_at,
            format('%s shipped on %s (%s) while on hold', l.lot_code, sh.shipped_at::date,
                   sh.shipment_number),
            jsonb_build_object('lot', l.lot_code, 'shipment', sh.shipment_number)
@@ -828,7 +831,7 @@ BEGIN
     WHERE (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['shipped_on_hold'])
     UNION ALL
-    SELECT 'temperature_excursion', 'event:' || e.id, e.lot_id, NULL,
+    SELECT 'temperature_excursion', 'event:' || e.id, e.lot_id, NULL, e.occurred_at,
            format('Temperature excursion: %s', e.description),
            jsonb_build_object('event', e.id, 'min', e.measured_min, 'max', e.measured_max)
     FROM quality.quality_events e
@@ -838,20 +841,21 @@ BEGIN
                   WHERE d.action = 'rule_hold' AND d.reason LIKE format('Temperature excursion (event %s)%%', e.id)
                     AND l.status = 'hold')
     UNION ALL
-    SELECT 'unverified_document', 'document:' || d.id, NULL, NULL,
+    SELECT 'unverified_document', 'document:' || d.id, NULL, NULL, d.uploaded_at,
            format('%s (%s) uploaded %s is not reviewed', d.file_name, upper(d.kind), d.uploaded_at::date),
            jsonb_build_object('document', d.id)
     FROM quality.documents d WHERE d.status = 'new' AND p_lot_ids IS NULL
       AND (p_types IS NULL OR p_types && ARRAY['unverified_document'])
     UNION ALL
     SELECT 'sds_out_of_date', 'document:' || d.id, NULL, NULL,
+           (d.revision_date + v_sds_days)::timestamptz,
            format('%s: revision %s is older than %s days', d.file_name, d.revision_date, v_sds_days),
            jsonb_build_object('document', d.id, 'revision_date', d.revision_date)
     FROM quality.documents d WHERE d.kind = 'sds' AND d.status = 'verified' AND p_lot_ids IS NULL
       AND (p_types IS NULL OR p_types && ARRAY['sds_out_of_date'])
       AND d.superseded_by_id IS NULL AND d.revision_date < v_today - v_sds_days
     UNION ALL
-    SELECT 'return_awaiting_inspection', 'return:' || r.id, r.lot_id, NULL,
+    SELECT 'return_awaiting_inspection', 'return:' || r.id, r.lot_id, NULL, r.returned_at,
            format('%s returned by %s on %s (%s)', l.lot_code, c.name, r.returned_at::date, r.reason_code),
            jsonb_build_object('rma', r.rma_number, 'lot', l.lot_code)
     FROM erp.returns r JOIN erp.lots l ON l.id = r.lot_id JOIN erp.customers c ON c.id = r.customer_id
@@ -860,7 +864,7 @@ BEGIN
       AND (p_lot_ids IS NULL OR r.lot_id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['return_awaiting_inspection'])
     UNION ALL
-    SELECT 'quantity_mismatch', 'receipt_line:' || rl.id, rl.lot_id, NULL,
+    SELECT 'quantity_mismatch', 'receipt_line:' || rl.id, rl.lot_id, NULL, l.created_at,
            format('%s received %s, ordered %s', l.lot_code, rl.qty, pl.qty),
            jsonb_build_object('lot', l.lot_code, 'received', rl.qty, 'ordered', pl.qty)
     FROM erp.receipt_lines rl JOIN erp.purchase_order_lines pl ON pl.id = rl.po_line_id
@@ -872,7 +876,7 @@ BEGIN
     INSERT INTO quality.exceptions (type, key, severity, owner_role, priority, lot_id, title,
                                     details, opened_at)
     SELECT f.type, f.key, coalesce(f.severity, r.severity), r.owner_role, r.priority, f.lot_id,
-           f.title, f.details, clock_timestamp()
+           f.title, f.details, least(coalesce(f.since, clock_timestamp()), clock_timestamp())
     FROM _found f JOIN quality.exception_routes r ON r.type = f.type AND r.enabled
     ON CONFLICT (type, key) WHERE closed_at IS NULL DO NOTHING;
     GET DIAGNOSTICS v_opened = ROW_COUNT;

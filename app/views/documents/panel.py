@@ -56,7 +56,12 @@ class DocumentsPanel(QWidget):
         hint.setStyleSheet("border: 2px dashed #a0aec0; padding: 14px; color: #4a5568;")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         add = QPushButton("Add files…")
+        add.setObjectName("addDocuments")
         add.clicked.connect(self.choose_files)
+        if session.person.role == "lotproof_auditor":  # reads everything, stores nothing
+            self.setAcceptDrops(False)
+            add.setVisible(False)
+            hint.setText("Documents stored for lots, items and suppliers (read only).")
         self.status = QComboBox()
         self.status.setObjectName("documentStatus")
         for label, value in (("All documents", None), ("To review", "new"),

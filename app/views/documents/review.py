@@ -226,9 +226,11 @@ class DocumentReviewDialog(QDialog):
                                    f"({c.match}), {c.item}, {c.status}")
             item.setData(Qt.ItemDataRole.UserRole, c.lot_code)
             self.candidates.addItem(item)
-        editable = s.status == "new"
+        reader_only = self._session.person.role == "lotproof_auditor"
+        editable = s.status == "new" and not reader_only
         for button in (self.confirm_button, self.correct_button, self.verify_button):
             button.setEnabled(editable)
+        self.link_button.setVisible(not reader_only)
 
     def _fill_fields(self, rows: list[FieldRow]) -> None:
         self.fields.setRowCount(len(rows))

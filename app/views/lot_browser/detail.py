@@ -126,11 +126,23 @@ class LotDetailPanel(QWidget):
         self.certificate_button = QPushButton("Release certificate…")
         self.certificate_button.setObjectName("certificateButton")
         self.certificate_button.setEnabled(False)
+        self.dossier_button = QPushButton("Dossier…")
+        self.dossier_button.setObjectName("dossierButton")
+        self.dossier_button.setToolTip("The lot's dossier as a PDF: attributes, documents, "
+                                       "results against the spec, signatures, audit trail")
+        self.dossier_button.setEnabled(False)
+        self.bundle_button = QPushButton("Evidence bundle…")
+        self.bundle_button.setObjectName("bundleButton")
+        self.bundle_button.setToolTip("A ZIP with the dossier, the original documents, the audit "
+                                      "trail as CSV and a SHA-256 manifest of every file")
+        self.bundle_button.setEnabled(False)
         heading = QHBoxLayout()
         heading.addWidget(self.status)
         heading.addStretch(1)
         heading.addWidget(self.trace_button)
         heading.addWidget(self.certificate_button)
+        heading.addWidget(self.dossier_button)
+        heading.addWidget(self.bundle_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -173,6 +185,8 @@ class LotDetailPanel(QWidget):
             self.blockers.setText("")
         self.certificate_button.setEnabled(view.has_release)
         self.trace_button.setEnabled(True)
+        self.dossier_button.setEnabled(True)
+        self.bundle_button.setEnabled(True)
         self._fill_history(view)
         supplier = f"{a.supplier_name} ({a.supplier_status})" if a.supplier_name else "In-house"
         values = {

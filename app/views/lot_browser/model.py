@@ -143,6 +143,13 @@ class LotTableModel(QAbstractTableModel):
         self._runner.submit(lots.row, self._session, lot_code,
                             on_result=lambda r: self._replace_row(generation, lot_code, r))
 
+    def refresh_lots(self, lot_codes: list[str]) -> None:
+        """Refresh the rows of these lots that are on screen; others are not fetched."""
+        shown = {row.lot_code for row in self._rows}
+        for code in lot_codes:
+            if code in shown:
+                self.refresh_lot(code)
+
     def _replace_row(self, generation: int, lot_code: str, fresh: LotRow | None) -> None:
         if generation != self._generation or fresh is None:
             return

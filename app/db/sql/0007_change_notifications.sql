@@ -1,0 +1,97 @@
+-- Every workstation hears what changed, within a second, from the database itself: statement
+-- triggers send one NOTIFY per statement on the channel `lotproof_changes` (delivered at commit,
+-- never for work rolled back), whoever made the change: a workstation, the ERP, a script.
+--
+-- Payload (JSON, under PostgreSQL's 8,000-byte limit): {"kind": "lot"|"document"|"decision"|
+-- "exception", "codes": [lot codes, at most 100], "ids": [ids, at most 100], "many": true when
+-- the statement touched more (the listener then reloads instead of refreshing rows)}.
+
+CREATE FUNCTION quality._notify_change(p_kind text, p_codes text[], p_ids bigint[], p_count bigint)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog
+AS $$
+    SELECT pg_notify('lotproof_changes', jsonb_strip_nulls(jsonb_build_object(
+        'kind', p_kind,
+        'codes', CASE WHEN cardinality(p_codes) > 0 THEN to_jsonb(p_codes) END,
+        'ids', CASE WHEN cardinality(p_ids) > 0 THEN to_jsonb(p_ids) END,
+        'many', CASE WHEN p_count > 100 THEN true END))::text)
+    WHERE p_count > 0
+$$;
+
+-- erp.lots: new lots, and changes a screen shows (status, dates, codes).
+CREATE FUNCTION quality.notify_lots_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    PERFORM quality._notify_change('lot',
+        ARRAY(SELECT n.lot_code FROM new_rows n ORDER BY n.id LIMIT 100), NULL,
+        (SELECT count(*) FROM new_rows));
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION quality.notify_lots_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    v_codes text[];
+    v_count bigint;
+BEGIN
+    SELECT array_agg(c.lot_code), max(c.n) INTO v_codes, v_count FROM (
+        SELECT n.lot_code, count(*) OVER () AS n FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE (n.status, n.expiry_date, n.manufacture_date, n.lot_code, n.supplier_lot_code)
+              IS DISTINCT FROM (o.status, o.expiry_date, o.manufacture_date, o.lot_code, o.supplier_lot_code)
+        ORDER BY n.id LIMIT 100) c;
+    PERFORM quality._notify_change('lot', v_codes, NULL, coalesce(v_count, 0));
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER lots_notify_insert AFTER INSERT ON erp.lots
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION quality.notify_lots_inserted();
+CREATE TRIGGER lots_notify_update AFTER UPDATE ON erp.lots
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION quality.notify_lots_updated();
+
+-- Decisions (the approvals inbox), documents and their links, exceptions: rows of one table
+-- with a lot or a document behind them.
+CREATE FUNCTION quality.notify_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    v_codes text[];
+    v_ids bigint[];
+    v_count bigint;
+BEGIN
+    IF TG_TABLE_NAME = 'lot_decisions' THEN
+        SELECT array_agg(DISTINCT l.lot_code), count(*) INTO v_codes, v_count
+        FROM new_rows n JOIN erp.lots l ON l.id = n.lot_id;
+        PERFORM quality._notify_change('decision', v_codes[1:100], NULL, v_count);
+    ELSIF TG_TABLE_NAME = 'documents' THEN
+        SELECT array_agg(n.id), count(*) INTO v_ids, v_count FROM new_rows n;
+        PERFORM quality._notify_change('document', NULL, v_ids[1:100], v_count);
+    ELSIF TG_TABLE_NAME = 'document_links' THEN
+        SELECT array_agg(DISTINCT l.lot_code), array_agg(DISTINCT n.document_id), count(*)
+        INTO v_codes, v_ids, v_count FROM new_rows n LEFT JOIN erp.lots l ON l.id = n.lot_id;
+        PERFORM quality._notify_change('document', (array_remove(v_codes, NULL))[1:100],
+                                       v_ids[1:100], v_count);
+    ELSE
+        SELECT count(*) INTO v_count FROM new_rows;
+        PERFORM quality._notify_change('exception', NULL, NULL, least(v_count, 1));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER lot_decisions_notify_insert AFTER INSERT ON quality.lot_decisions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
+CREATE TRIGGER lot_decisions_notify_update AFTER UPDATE ON quality.lot_decisions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
+CREATE TRIGGER documents_notify_insert AFTER INSERT ON quality.documents
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
+CREATE TRIGGER documents_notify_update AFTER UPDATE ON quality.documents
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
+CREATE TRIGGER document_links_notify AFTER INSERT ON quality.document_links
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
+CREATE TRIGGER exceptions_notify_insert AFTER INSERT ON quality.exceptions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
+CREATE TRIGGER exceptions_notify_update AFTER UPDATE ON quality.exceptions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
+
+REVOKE EXECUTE ON FUNCTION quality._notify_change(text, text[], bigint[], bigint) FROM PUBLIC;
