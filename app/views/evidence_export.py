@@ -42,6 +42,19 @@ class EvidenceExport:
         path.write_bytes(data)
         self._say(f"Saved {path}")
 
+    def ask_supplier_dossier(self, supplier_code: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self._window, "Save supplier dossier",
+                                              f"supplier-dossier-{supplier_code}.pdf",
+                                              "PDF (*.pdf)")
+        if path:
+            self.save_supplier_dossier(supplier_code, Path(path))
+
+    def save_supplier_dossier(self, supplier_code: str, path: Path) -> None:
+        self._say(f"Writing the dossier of supplier {supplier_code}…", 0)
+        self._runner.submit(evidence.supplier_dossier, self._session, supplier_code,
+                            on_result=lambda data: self._dossier_written(path, data),
+                            on_error=lambda exc: self._say(f"Dossier not written: {exc}"))
+
     def ask_bundle(self, lot_code: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self._window, "Save evidence bundle",
                                               f"evidence-{lot_code}.zip", "ZIP (*.zip)")

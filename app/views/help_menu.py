@@ -17,23 +17,24 @@ from app.views.about_dialog import AboutDialog
 from app.views.tasks import TaskRunner
 from app.workflows.session import UserSession
 
-NEXT_IN_INBOX = QKeySequence("F8")
-PREVIOUS_IN_INBOX = QKeySequence("Shift+F8")
+NEXT_IN_INBOX = "F8"
+PREVIOUS_IN_INBOX = "Shift+F8"
 
-# What the shortcuts dialog lists; the decision buttons and the inbox bind their own.
-SHORTCUTS = [
-    ("Find a lot / scan a label", QKeySequence(QKeySequence.StandardKey.Find)),
-    ("Hold the lot on screen", QKeySequence("Ctrl+Shift+H")),
-    ("Release the lot on screen", QKeySequence("Ctrl+Shift+R")),
-    ("Reject the lot on screen", QKeySequence("Ctrl+Shift+J")),
-    ("Propose a disposition", QKeySequence("Ctrl+Shift+D")),
+# What the shortcuts dialog lists; the decision buttons and the inbox bind their own. (Key
+# sequences are made when shown: a standard key needs the running application.)
+SHORTCUTS: list[tuple[str, str | QKeySequence.StandardKey]] = [
+    ("Find a lot / scan a label", QKeySequence.StandardKey.Find),
+    ("Hold the lot on screen", "Ctrl+Shift+H"),
+    ("Release the lot on screen", "Ctrl+Shift+R"),
+    ("Reject the lot on screen", "Ctrl+Shift+J"),
+    ("Propose a disposition", "Ctrl+Shift+D"),
     ("Next item in the approvals inbox", NEXT_IN_INBOX),
     ("Previous item in the approvals inbox", PREVIOUS_IN_INBOX),
-    ("Sign the selected second signature", QKeySequence("Ctrl+Shift+S")),
-    ("Go to tab 1…9", QKeySequence("Ctrl+1")),
-    ("Refresh", QKeySequence(QKeySequence.StandardKey.Refresh)),
-    ("Lock the session", QKeySequence("Ctrl+L")),
-    ("Quit", QKeySequence(QKeySequence.StandardKey.Quit)),
+    ("Sign the selected second signature", "Ctrl+Shift+S"),
+    ("Go to tab 1…9", "Ctrl+1"),
+    ("Refresh", QKeySequence.StandardKey.Refresh),
+    ("Lock the session", "Ctrl+L"),
+    ("Quit", QKeySequence.StandardKey.Quit),
 ]
 
 
@@ -57,8 +58,9 @@ def install_help_menu(window: QMainWindow, session: UserSession) -> None:
 
 
 def show_shortcuts(parent: QWidget) -> None:
-    rows = "".join(f"<tr><td>{what}</td><td><b>{keys.toString(QKeySequence.SequenceFormat.NativeText)}"
-                   f"</b></td></tr>" for what, keys in SHORTCUTS)
+    native = QKeySequence.SequenceFormat.NativeText
+    rows = "".join(f"<tr><td>{what}</td><td><b>{QKeySequence(keys).toString(native)}</b></td></tr>"
+                   for what, keys in SHORTCUTS)
     QMessageBox.information(parent, "Keyboard shortcuts",
                             f"<table cellspacing='6'>{rows}</table>")
 
@@ -80,7 +82,7 @@ def install_shortcuts(window: QMainWindow) -> None:
     for keys, step in ((NEXT_IN_INBOX, 1), (PREVIOUS_IN_INBOX, -1)):
         action = QAction("Next in inbox" if step > 0 else "Previous in inbox", window)
         action.setObjectName("nextInInbox" if step > 0 else "previousInInbox")
-        action.setShortcut(keys)
+        action.setShortcut(QKeySequence(keys))
         action.triggered.connect(lambda _c=False, s=step: _step_inbox(window, s))
         window.addAction(action)
 

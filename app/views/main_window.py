@@ -25,6 +25,7 @@ from app.views.charts import ChartsPanel
 from app.views.compliance.panel import CompliancePanel
 from app.views.documents.panel import DocumentsPanel
 from app.views.evidence_export import EvidenceExport
+from app.views.help_menu import install_help_menu, install_shortcuts
 from app.views.inbox import InboxPanel
 from app.views.live_updates import LiveUpdates
 from app.views.lot_browser.panel import LotBrowser
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self.evidence = EvidenceExport(self, session, runner)
         self.lot_browser.detail.dossier_button.clicked.connect(
             lambda: self.evidence.ask_dossier(self.lot_browser.detail.lot_code or ""))
+        self.scorecard.dossier_requested.connect(self.evidence.ask_supplier_dossier)
         self.lot_browser.detail.bundle_button.clicked.connect(
             lambda: self.evidence.ask_bundle(self.lot_browser.detail.lot_code or ""))
         self.lot_browser.lot_selected.connect(self._lot_selected)
@@ -163,6 +165,8 @@ class MainWindow(QMainWindow):
         self.link_label.setObjectName("statusLink")
         self.statusBar().addPermanentWidget(self.link_label)
         self.statusBar().addPermanentWidget(self.database_label)
+        install_help_menu(self, session)
+        install_shortcuts(self)
         self.live.start()
 
     def _focus_search(self) -> None:

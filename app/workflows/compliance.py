@@ -17,6 +17,7 @@ from sqlalchemy import text
 from app.db.queries import compliance as q
 from app.db.queries.compliance import (
     CustomerRulesRow,
+    DocumentRequirementRow,
     EventRow,
     ExceptionRow,
     ItemChoice,
@@ -32,6 +33,7 @@ from app.workflows.signing import translated
 
 __all__ = [
     "CustomerRulesRow",
+    "DocumentRequirementRow",
     "EventRow",
     "ExceptionRow",
     "Excursion",
@@ -46,6 +48,7 @@ __all__ = [
     "close_exception",
     "current_spec",
     "customer_rules",
+    "document_requirements",
     "exceptions",
     "find_excursions",
     "import_logger_csv",
@@ -59,6 +62,7 @@ __all__ = [
     "returns",
     "routes",
     "set_customer_requirements",
+    "set_document_requirements",
     "set_item_specs",
     "set_route",
     "set_supplier_approval",
@@ -151,6 +155,19 @@ def set_customer_requirements(session: UserSession, customer_id: int, *,
                       {"c": customer_id, "d": min_days, "p": min_percent,
                        "s": excluded_suppliers, "l": excluded_lots, "docs": required_documents,
                        "r": reason}))
+
+
+def document_requirements(session: UserSession) -> list[DocumentRequirementRow]:
+    return list(_read(session, q.document_requirements))
+
+
+def set_document_requirements(session: UserSession, *, item_id: int | None = None,
+                              supplier_id: int | None = None, documents: list[str],
+                              reason: str) -> int:
+    """Documents required of every lot of an item, or of everything from a supplier (a new
+    version, with a reason); they add to the item's list in the ERP."""
+    return int(_write(session, "SELECT quality.set_document_requirements(:i, :s, :d, :r)",
+                      {"i": item_id, "s": supplier_id, "d": documents, "r": reason}))
 
 
 def set_route(session: UserSession, exception_type: str, owner_role: str, priority: int,

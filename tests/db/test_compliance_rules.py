@@ -296,3 +296,33 @@ def test_a_test_the_supplier_coa_cannot_stand_in_for_asks_for_own_testing(
     assert "Pesticide screen needs own testing: the supplier COA does not stand in for it" \
         in blockers
     assert not any("no verified COA result for Pesticide screen" in b for b in blockers)
+
+
+def test_documents_required_of_a_supplier_block_release_until_verified(
+        owner_engine: Engine, compliance_officer: UserSession, approver: UserSession) -> None:
+    lot, supplier_id = _one(owner_engine, """
+        SELECT l.lot_code, l.supplier_id FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+        WHERE l.status = 'quarantine' AND l.supplier_id IS NOT NULL
+          AND NOT 'ALLERGEN_STATEMENT' = ANY(i.required_documents)
+          AND NOT EXISTS (SELECT 1 FROM quality.lot_decisions d WHERE d.lot_id = l.id)
+          AND NOT EXISTS (SELECT 1 FROM quality.document_links k JOIN quality.documents d
+                          ON d.id = k.document_id WHERE d.kind = 'allergen_statement'
+                          AND (k.supplier_id = l.supplier_id OR k.item_id = l.item_id))
+        ORDER BY l.id LIMIT 1""")
+    before = decisions.release_blockers(approver, lot)
+    assert not any("allergen statement" in b for b in before)
+    version = compliance.set_document_requirements(
+        compliance_officer, supplier_id=supplier_id, documents=["allergen_statement", " "],
+        reason="Supplier handles peanuts on the same line")
+    assert version == 1
+    assert "no verified allergen statement for the item or supplier" in \
+        decisions.release_blockers(approver, lot)
+    row = next(r for r in compliance.document_requirements(compliance_officer)
+               if r.scope == "supplier" and r.id == supplier_id)
+    assert row.documents == ["ALLERGEN_STATEMENT"] and row.version == 1
+    with pytest.raises(DecisionRefused, match="COA, SDS or ALLERGEN_STATEMENT"):
+        compliance.set_document_requirements(compliance_officer, supplier_id=supplier_id,
+                                             documents=["HALAL"], reason="x")
+    with pytest.raises(DecisionRefused):
+        compliance.set_document_requirements(approver, supplier_id=supplier_id,
+                                             documents=["COA"], reason="not mine to change")

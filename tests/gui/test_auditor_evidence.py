@@ -24,7 +24,7 @@ READ_ONLY = {"", "Trace…", "Dossier…", "Evidence bundle…", "Release certif
              "Export CSV…", "Export PDF…", "Export PNG…", "Filter", "Older entries", "Refresh",
              "Show", "All items", "Verify chain", "Status: all", "◀", "▶",
              "Recall report PDF…", "Notification list PDF…", "Notification list CSV…",
-             "FSMA 204 spreadsheet…", "EPCIS events…"}
+             "FSMA 204 spreadsheet…", "EPCIS events…", "Supplier dossier…"}
 
 
 @pytest.fixture

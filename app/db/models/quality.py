@@ -399,6 +399,28 @@ class CustomerRequirement(Base):
     set_at: Mapped[dt.datetime] = mapped_column(TZ)
 
 
+class DocumentRequirement(Base):
+    """Documents required of every lot of an item or from a supplier (on top of the item's
+    ERP list), versioned: the newest row per item or supplier applies."""
+
+    __tablename__ = "document_requirements"
+    __table_args__ = (
+        CheckConstraint("(item_id IS NULL) <> (supplier_id IS NULL)", name="one_scope"),
+        Index("ix_document_requirements_item", "item_id", "version"),
+        Index("ix_document_requirements_supplier", "supplier_id", "version"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("erp.items.id"))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("erp.suppliers.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    documents: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
 class ExceptionRoute(Base):
     """Who works an exception type, how urgently."""
 

@@ -236,3 +236,32 @@ def returns(conn: Connection, days: int = 365) -> list[ReturnRow]:
                            ORDER BY i.id DESC LIMIT 1) x ON true
         WHERE r.returned_at > now() - make_interval(days => :d)
         ORDER BY x.outcome IS NOT NULL, r.returned_at DESC"""), {"d": days})]
+
+
+@dataclass(frozen=True)
+class DocumentRequirementRow:
+    scope: str  # item or supplier
+    id: int
+    code: str
+    name: str
+    erp_documents: list[str]  # the item's list in the ERP (items only)
+    documents: list[str]  # what compliance added
+    version: int | None
+    reason: str | None
+
+
+def document_requirements(conn: Connection) -> list[DocumentRequirementRow]:
+    """Every item and supplier with the documents required of its lots."""
+    return [DocumentRequirementRow(*r) for r in conn.execute(text("""
+        SELECT 'item', i.id, i.sku, i.name, i.required_documents,
+               coalesce(r.documents, '{}'), r.version, r.reason
+        FROM erp.items i
+        LEFT JOIN LATERAL (SELECT * FROM quality.document_requirements x WHERE x.item_id = i.id
+                           ORDER BY x.version DESC LIMIT 1) r ON true
+        UNION ALL
+        SELECT 'supplier', s.id, s.code, s.name, '{}'::text[],
+               coalesce(r.documents, '{}'), r.version, r.reason
+        FROM erp.suppliers s
+        LEFT JOIN LATERAL (SELECT * FROM quality.document_requirements x
+                           WHERE x.supplier_id = s.id ORDER BY x.version DESC LIMIT 1) r ON true
+        ORDER BY 1, 3"""))]

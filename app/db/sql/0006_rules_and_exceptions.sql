@@ -30,6 +30,10 @@ CREATE TRIGGER supplier_approvals_kept BEFORE UPDATE OR DELETE ON quality.suppli
     FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
 CREATE TRIGGER customer_requirements_kept BEFORE UPDATE OR DELETE ON quality.customer_requirements
     FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+CREATE TRIGGER audit_document_requirements AFTER INSERT OR UPDATE OR DELETE ON quality.document_requirements
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
+CREATE TRIGGER document_requirements_kept BEFORE UPDATE OR DELETE ON quality.document_requirements
+    FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
 
 INSERT INTO quality.settings (key, value) VALUES
     ('sds_review_days', '1095'),
@@ -118,6 +122,22 @@ AS $$
         (SELECT approval_status FROM erp.suppliers WHERE id = p_supplier_id))
 $$;
 
+-- The documents a lot needs: the item's list in the ERP, plus what compliance requires of the
+-- item and of the lot's supplier (newest version of each).
+CREATE FUNCTION quality.required_documents_for(p_lot_id bigint) RETURNS text[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(array_agg(DISTINCT d ORDER BY d), '{}')
+    FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+    CROSS JOIN LATERAL unnest(i.required_documents
+        || coalesce((SELECT r.documents FROM quality.document_requirements r
+                     WHERE r.item_id = l.item_id ORDER BY r.version DESC LIMIT 1), '{}')
+        || coalesce((SELECT r.documents FROM quality.document_requirements r
+                     WHERE r.supplier_id = l.supplier_id ORDER BY r.version DESC LIMIT 1), '{}')) d
+    WHERE l.id = p_lot_id
+$$;
+
 CREATE FUNCTION quality.rule_versions_for(p_lot_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog
@@ -129,7 +149,11 @@ AS $$
         'supplier_approval_id', (SELECT a.id FROM quality.supplier_approvals a
                                  JOIN erp.items i ON i.id = l.item_id
                                  WHERE a.supplier_id = l.supplier_id AND a.category = i.category
-                                 ORDER BY a.version DESC LIMIT 1)))
+                                 ORDER BY a.version DESC LIMIT 1),
+        'item_documents_version', (SELECT max(r.version) FROM quality.document_requirements r
+                                   WHERE r.item_id = l.item_id),
+        'supplier_documents_version', (SELECT max(r.version) FROM quality.document_requirements r
+                                       WHERE r.supplier_id = l.supplier_id)))
     FROM erp.lots l WHERE l.id = p_lot_id
 $$;
 
@@ -209,7 +233,7 @@ BEGIN
                              v_status, replace(v_item.category, '_', ' '));
         END IF;
     END IF;
-    FOREACH v_doc IN ARRAY v_item.required_documents LOOP
+    FOREACH v_doc IN ARRAY quality.required_documents_for(p_lot_id) LOOP
         IF v_doc = 'COA' AND NOT EXISTS (
             SELECT 1 FROM quality.document_links k JOIN quality.documents d ON d.id = k.document_id
             WHERE k.lot_id = p_lot_id AND d.kind = 'coa' AND d.status = 'verified') THEN
@@ -358,6 +382,51 @@ BEGIN
 END $$;
 
 -- What a customer demands now: its newest requirement version, else the ERP's minimum.
+CREATE FUNCTION quality.set_document_requirements(p_item_id integer, p_supplier_id integer,
+                                                  p_documents text[], p_reason text)
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_version integer;
+    v_docs text[] := ARRAY(SELECT DISTINCT upper(btrim(d)) FROM unnest(p_documents) d
+                           WHERE btrim(d) <> '' ORDER BY 1);
+BEGIN
+    PERFORM quality._person();
+    PERFORM quality._require_role('{lotproof_compliance}', 'change document requirements');
+    IF coalesce(btrim(p_reason), '') = '' THEN
+        RAISE EXCEPTION 'a change of document requirements needs a reason' USING ERRCODE = 'LP422';
+    END IF;
+    IF (p_item_id IS NULL) = (p_supplier_id IS NULL) THEN
+        RAISE EXCEPTION 'name an item or a supplier' USING ERRCODE = 'LP422';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(v_docs) d WHERE d NOT IN ('COA', 'SDS', 'ALLERGEN_STATEMENT')) THEN
+        RAISE EXCEPTION 'documents can be COA, SDS or ALLERGEN_STATEMENT (not %)',
+            array_to_string(v_docs, ', ') USING ERRCODE = 'LP422';
+    END IF;
+    IF p_item_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM erp.items WHERE id = p_item_id) THEN
+        RAISE EXCEPTION 'no item %', p_item_id USING ERRCODE = 'LP404';
+    END IF;
+    IF p_supplier_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM erp.suppliers WHERE id = p_supplier_id) THEN
+        RAISE EXCEPTION 'no supplier %', p_supplier_id USING ERRCODE = 'LP404';
+    END IF;
+    PERFORM quality._audit_context('documents.require', p_reason, NULL);
+    IF p_item_id IS NOT NULL THEN
+        PERFORM 1 FROM erp.items WHERE id = p_item_id FOR UPDATE;
+    ELSE
+        PERFORM 1 FROM erp.suppliers WHERE id = p_supplier_id FOR UPDATE;
+    END IF;
+    v_version := coalesce((SELECT max(version) FROM quality.document_requirements
+                           WHERE item_id IS NOT DISTINCT FROM p_item_id
+                             AND supplier_id IS NOT DISTINCT FROM p_supplier_id), 0) + 1;
+    INSERT INTO quality.document_requirements (item_id, supplier_id, version, documents, reason,
+                                               set_by, set_at)
+    VALUES (p_item_id, p_supplier_id, v_version, v_docs, btrim(p_reason), session_user,
+            clock_timestamp());
+    RETURN v_version;
+END $$;
+
 CREATE FUNCTION quality.customer_rules(p_customer_id integer)
 RETURNS TABLE (min_days integer, min_percent integer, excluded_suppliers integer[],
                excluded_lots text[], required_documents text[], version integer)
@@ -759,7 +828,7 @@ BEGIN
            jsonb_build_object('lot', l.lot_code, 'supplier', s.name)
     FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
     LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
-    WHERE l.status = 'quarantine' AND 'COA' = ANY(i.required_documents)
+    WHERE l.status = 'quarantine' AND 'COA' = ANY(quality.required_documents_for(l.id))
       AND (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['missing_document', 'supplier_document_overdue'])
       AND NOT EXISTS (SELECT 1 FROM quality.document_links k JOIN quality.documents d
@@ -1011,6 +1080,7 @@ GRANT EXECUTE ON FUNCTION
     quality.supplier_status(integer, text),
     quality.rule_versions_for(bigint),
     quality.spec_failures(bigint),
+    quality.required_documents_for(bigint),
     quality.customer_rules(integer),
     quality.suggest_allocation(integer, integer, numeric, date)
 TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
@@ -1025,9 +1095,12 @@ GRANT EXECUTE ON FUNCTION
     quality.set_item_specs(integer, jsonb, text),
     quality.set_supplier_approval(integer, text, text, text),
     quality.set_customer_requirements(integer, integer, integer, integer[], text[], text[], text),
-    quality.set_exception_route(text, text, integer, text, boolean, text)
+    quality.set_exception_route(text, text, integer, text, boolean, text),
+    quality.set_document_requirements(integer, integer, text[], text)
 TO lotproof_compliance;
 
 -- Every workstation reads the schema version it is talking to (refused when newer than it knows).
+GRANT USAGE ON SCHEMA public TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
 GRANT SELECT ON public.alembic_version TO
     lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -77,6 +77,8 @@ def _pydate(day: QDate) -> dt.date:
 
 
 class SupplierScorecardPanel(QWidget):
+    dossier_requested = Signal(str)  # supplier code
+
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
         super().__init__()
         self._session = session
@@ -142,9 +144,17 @@ class SupplierScorecardPanel(QWidget):
         formula.setWordWrap(True)
         formula.setStyleSheet("color: #4a5568;")
 
+        self.dossier_button = QPushButton("Supplier dossier…")
+        self.dossier_button.setObjectName("supplierDossier")
+        self.dossier_button.setToolTip("Approval history, documents and this scorecard as a PDF")
+        self.dossier_button.setEnabled(False)
+        self.dossier_button.clicked.connect(self._ask_dossier)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.supplier_title, 1)
+        title_row.addWidget(self.dossier_button)
         detail = QWidget()
         d = QVBoxLayout(detail)
-        d.addWidget(self.supplier_title)
+        d.addLayout(title_row)
         d.addWidget(self.factors, 1)
         d.addWidget(formula)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -204,7 +214,13 @@ class SupplierScorecardPanel(QWidget):
         row = selected_row(self.table, self.model)
         return row if isinstance(row, SupplierScore) else None
 
+    def _ask_dossier(self) -> None:
+        score = self.selected
+        if score is not None:
+            self.dossier_requested.emit(score.code)
+
     def show_factors(self, score: SupplierScore | None) -> None:
+        self.dossier_button.setEnabled(score is not None)
         if score is None:
             self.supplier_title.setText("Select a supplier to see what drives its risk score")
             self.factors.setRowCount(0)

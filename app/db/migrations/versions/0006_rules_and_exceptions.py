@@ -72,6 +72,23 @@ def upgrade() -> None:
     sa.UniqueConstraint('customer_id', 'version', name=op.f('uq_customer_requirements_customer_id_version')),
     schema='quality'
     )
+    op.create_table('document_requirements',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('supplier_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('documents', postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('set_by', sa.Text(), nullable=False),
+    sa.Column('set_at', postgresql.TIMESTAMP(timezone=True), nullable=False),
+    sa.CheckConstraint('(item_id IS NULL) <> (supplier_id IS NULL)', name=op.f('ck_document_requirements_one_scope')),
+    sa.ForeignKeyConstraint(['item_id'], ['erp.items.id'], name=op.f('fk_document_requirements_item_id_items')),
+    sa.ForeignKeyConstraint(['supplier_id'], ['erp.suppliers.id'], name=op.f('fk_document_requirements_supplier_id_suppliers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_requirements')),
+    schema='quality'
+    )
+    op.create_index('ix_document_requirements_item', 'document_requirements', ['item_id', 'version'], unique=False, schema='quality')
+    op.create_index('ix_document_requirements_supplier', 'document_requirements', ['supplier_id', 'version'], unique=False, schema='quality')
     op.create_table('spec_versions',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
