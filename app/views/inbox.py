@@ -50,7 +50,7 @@ def _table(headers: list[str], name: str) -> QTableWidget:
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
 SEVERITY_COLOURS = {"critical": "#c53030", "high": "#c05621", "medium": "#b7791f",
-                    "low": "#4a5568"}
+                    "low": "#718096"}
 
 
 def _age(since: dt.datetime) -> str:

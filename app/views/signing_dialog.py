@@ -80,7 +80,7 @@ class SigningDialog(QDialog):
 
         statement = QLabel(STATEMENT)
         statement.setWordWrap(True)
-        statement.setStyleSheet("color: #4a5568;")
+        statement.setStyleSheet("color: #718096;")
         self.error = QLabel("")
         self.error.setObjectName("signError")
         self.error.setWordWrap(True)

@@ -142,7 +142,7 @@ class SupplierScorecardPanel(QWidget):
                         for r in RISK_RULES) + ".")
         formula.setObjectName("scorecardFormula")
         formula.setWordWrap(True)
-        formula.setStyleSheet("color: #4a5568;")
+        formula.setStyleSheet("color: #718096;")
 
         self.dossier_button = QPushButton("Supplier dossier…")
         self.dossier_button.setObjectName("supplierDossier")

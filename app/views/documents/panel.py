@@ -53,7 +53,7 @@ class DocumentsPanel(QWidget):
         hint = QLabel("Drop COAs, SDSs or scans here to read and store them — or drop them "
                       "onto a lot to link them to it.")
         hint.setObjectName("dropHint")
-        hint.setStyleSheet("border: 2px dashed #a0aec0; padding: 14px; color: #4a5568;")
+        hint.setStyleSheet("border: 2px dashed #a0aec0; padding: 14px; color: #718096;")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         add = QPushButton("Add files…")
         add.setObjectName("addDocuments")

@@ -174,7 +174,7 @@ class LotDetailPanel(QWidget):
         hold = " (recall hold)" if view.state.hold_kind == "recall" else ""
         self.status.setText(
             f'<span style="color:{colour}; font-weight:600">{status_label(a.status)}{hold}'
-            f'</span><span style="color:#4a5568">{since}</span>'
+            f'</span><span style="color:#718096">{since}</span>'
         )
         if view.pending is not None:
             self.blockers.setText(f"Waiting: {view.pending.title} needs a second signature "
