@@ -167,21 +167,24 @@ class LotDecisionBar(QWidget):
             lines.append(("Blockers overridden", "; ".join(blockers)))
         dialog = SigningDialog(self._session, self._runner, title=f"{action} {lot.lot_code}",
                                meaning=meaning, record_lines=lines, perform=perform, parent=self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            result: DecisionResult | RecordedWhileOffline = dialog.result_value
-            if isinstance(result, RecordedWhileOffline):
-                QMessageBox.information(
-                    self, "Signature recorded",
-                    f"The connection dropped while you signed, but the database confirms your "
-                    f"decision on lot {lot.lot_code} was recorded. The lot is read back now.")
-            elif result.state == "pending":
-                QMessageBox.information(
-                    self, "Signed — waiting for a second signature",
-                    f"Your signature is recorded. Lot {lot.lot_code} stays "
-                    f"{status_label(status).lower()} until "
-                    + ("a compliance officer" if action == "release" else "another person")
-                    + " signs the decision in their approvals inbox.")
-            self.decided.emit(lot.lot_code)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            if dialog.stale:  # show the fresh state the refusal spoke of
+                self.decided.emit(lot.lot_code)
+            return
+        result: DecisionResult | RecordedWhileOffline = dialog.result_value
+        if isinstance(result, RecordedWhileOffline):
+            QMessageBox.information(
+                self, "Signature recorded",
+                f"The connection dropped while you signed, but the database confirms your "
+                f"decision on lot {lot.lot_code} was recorded. The lot is read back now.")
+        elif result.state == "pending":
+            QMessageBox.information(
+                self, "Signed — waiting for a second signature",
+                f"Your signature is recorded. Lot {lot.lot_code} stays "
+                f"{status_label(status).lower()} until "
+                + ("a compliance officer" if action == "release" else "another person")
+                + " signs the decision in their approvals inbox.")
+        self.decided.emit(lot.lot_code)
 
     def _performer(self, action: str, code: str, status: str, reason: str,
                    override: str | None,

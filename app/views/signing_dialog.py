@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.db.errors import DecisionRefused, OutcomeUnknown
+from app.db.errors import DecisionRefused, OutcomeUnknown, StaleState
 from app.views.tasks import TaskRunner
 from app.workflows.session import UserSession
 from app.workflows.signing import Credentials, outcome_of
@@ -50,6 +50,7 @@ class SigningDialog(QDialog):
         self._runner = runner
         self._perform = perform
         self.result_value: Any = None
+        self.stale = False  # refused because the record changed: the screen must reload
 
         what = QFrame()
         what.setFrameShape(QFrame.Shape.StyledPanel)
@@ -121,6 +122,7 @@ class SigningDialog(QDialog):
             self.error.setText(str(exc))
             self._recheck(exc.transaction_id, 0)
             return
+        self.stale = self.stale or isinstance(exc, StaleState)
         self.buttons.setEnabled(True)
         self.password.clear()
         self.password.setFocus()

@@ -79,6 +79,8 @@ def test_a_release_shows_on_the_other_workstation_and_a_stale_decision_is_refuse
     second = _window(qtbot, officer, runner, code)
     bar = second.lot_browser.decision_bar
     qtbot.waitUntil(lambda: bar.buttons["reject"].isEnabled(), timeout=TIMEOUT)
+    # Without live updates on the officer's screen, the refusal itself must bring the fresh state.
+    second.live.stop()
 
     seen: list[str] = []
 
@@ -110,7 +112,7 @@ def test_a_release_shows_on_the_other_workstation_and_a_stale_decision_is_refuse
     assert "changed by Arlo Approver (demo)" in message and "nothing was changed" in message
     assert decisions.lot_state(officer, code).status == "available"  # type: ignore[union-attr]
 
-    # Both screens show the release; the officer's came by itself.
+    # The officer's screen reads the lot again after the refusal.
     qtbot.waitUntil(lambda: _shown_status(second, code) == "available", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: second.lot_browser.current_view is not None
                     and second.lot_browser.current_view.state.status == "available",
