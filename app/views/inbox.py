@@ -32,6 +32,7 @@ from app.workflows.decisions import DecisionLine, Inbox, LotWaiting
 from app.workflows.session import UserSession
 
 REFRESH_MS = 30_000
+EXCEPTIONS_SHOWN = 2000  # the most urgent; the tab names the total when there are more
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
@@ -145,7 +146,12 @@ class InboxPanel(QWidget):
         self.exception_rows = exceptions
         self.exception_model.set_rows(exceptions)
         self.exceptions.resizeColumnsToContents()
-        self.tabs.setTabText(3, f"Exceptions ({len(exceptions)})")
+        shown = len(exceptions)
+        if shown >= EXCEPTIONS_SHOWN:  # the queue has more: say how many in all
+            self._runner.submit(compliance.exception_count, self._session,
+                                on_result=lambda n: self.tabs.setTabText(
+                                    3, f"Exceptions ({shown:,} most urgent of {n:,})"))
+        self.tabs.setTabText(3, f"Exceptions ({shown:,})")
         self._loaded(inbox, extra=len(exceptions))
 
     def open_exception_at(self, row: int) -> None:

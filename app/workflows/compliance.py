@@ -49,6 +49,7 @@ __all__ = [
     "current_spec",
     "customer_rules",
     "document_requirements",
+    "exception_count",
     "exceptions",
     "find_excursions",
     "import_logger_csv",
@@ -126,6 +127,11 @@ def locations(session: UserSession) -> list[tuple[int, str]]:
 def exceptions(session: UserSession, *, all_roles: bool = False) -> list[ExceptionRow]:
     role = None if all_roles else session.person.role
     return list(_read(session, q.open_exceptions, role))
+
+
+def exception_count(session: UserSession) -> int:
+    """All open exceptions of the person's role (the queue shows the most urgent first)."""
+    return int(_read(session, q.count_open_exceptions, session.person.role))
 
 
 def _write(session: UserSession, sql: str, params: dict[str, Any]) -> Any:

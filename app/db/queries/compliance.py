@@ -139,6 +139,13 @@ def open_exceptions(conn: Connection, owner_role: str | None, limit: int = 2000)
         LIMIT :limit"""), {"role": owner_role, "limit": limit})]
 
 
+def count_open_exceptions(conn: Connection, owner_role: str | None) -> int:
+    return int(conn.execute(text(
+        "SELECT count(*) FROM quality.exceptions WHERE closed_at IS NULL "
+        "AND (CAST(:role AS text) IS NULL OR owner_role = :role)"), {"role": owner_role}
+    ).scalar_one())
+
+
 @dataclass(frozen=True)
 class RouteRow:
     type: str
@@ -232,8 +239,7 @@ def returns(conn: Connection, days: int = 365) -> list[ReturnRow]:
                x.outcome, x.disposition, x.inspected_by
         FROM erp.returns r JOIN erp.lots l ON l.id = r.lot_id
         JOIN erp.customers c ON c.id = r.customer_id
-        LEFT JOIN LATERAL (SELECT * FROM quality.return_inspections i WHERE i.return_id = r.id
-                           ORDER BY i.id DESC LIMIT 1) x ON true
+        LEFT JOIN quality.return_inspections x ON x.return_id = r.id  -- one per return (its key)
         WHERE r.returned_at > now() - make_interval(days => :d)
         ORDER BY x.outcome IS NOT NULL, r.returned_at DESC"""), {"d": days})]
 
