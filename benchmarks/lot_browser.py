@@ -68,6 +68,10 @@ def main() -> None:
         sample = list(conn.execute(text(
             "SELECT lot_code, supplier_lot_code FROM erp.lots TABLESAMPLE SYSTEM (1) "
             "WHERE supplier_lot_code IS NOT NULL LIMIT 400")).all())
+        if len(sample) < 240:  # small data: a 1 % block sample holds too few lots
+            sample = list(conn.execute(text(
+                "SELECT lot_code, supplier_lot_code FROM erp.lots "
+                "WHERE supplier_lot_code IS NOT NULL ORDER BY random() LIMIT 400")).all())
         supplier_word = conn.execute(text(
             "SELECT split_part(name, ' ', 1) FROM erp.suppliers ORDER BY id LIMIT 1")).scalar_one()
     print(f"data: {n_lots:,} lots, ~{n_moves:,} movements")

@@ -44,6 +44,11 @@ class StaleState(DecisionRefused):
     """Someone else changed the record since the screen showed it."""
 
 
+class Contention(DecisionRefused):
+    """Two transactions needed each other's rows (deadlock or serialization failure): the
+    database rolled this one back whole, so it is safe to do again."""
+
+
 class NotFound(DecisionRefused):
     pass
 
@@ -54,6 +59,8 @@ class SignatureRefused(DecisionRefused):
 
 _BY_STATE: dict[str, type[DecisionRefused]] = {
     "LP409": StaleState,
+    "40P01": Contention,
+    "40001": Contention,
     "LP404": NotFound,
     "28000": SignatureRefused,
     "28P01": SignatureRefused,
@@ -67,6 +74,9 @@ def translate(error: BaseException) -> BaseException:
         return error
     state = orig.diag.sqlstate
     message = orig.diag.message_primary or str(orig)
+    if state in ("40P01", "40001"):
+        return Contention("Another workstation was changing the same records at the same "
+                          "moment; nothing was changed. Try again.")
     if state in _BY_STATE:
         return _BY_STATE[state](message, orig.diag.message_hint)
     if state.startswith("LP") or state in ("42501", "23514", "22023", "23505"):

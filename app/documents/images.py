@@ -23,8 +23,16 @@ def _dpi_of(image: Image.Image) -> float:
     return value if 72 <= value <= 1200 else _DEFAULT_DPI
 
 
-def count_frames(image: Image.Image) -> int:
-    return int(getattr(image, "n_frames", 1))
+# What Pillow raises for a damaged file: besides OSError and friends, TypeError for a TIFF
+# directory without its dimensions (found by benchmarks/fuzz_documents.py).
+_DAMAGED = (OSError, SyntaxError, ValueError, TypeError, EOFError)
+
+
+def count_frames(image: Image.Image, filename: str = "the image") -> int:
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except _DAMAGED as exc:
+        raise DocumentError(filename, f"the image file is damaged or unsupported ({exc})") from exc
 
 
 def open_image(data: bytes, filename: str, limits: Limits) -> Image.Image:
@@ -61,7 +69,14 @@ def iter_frames(
     image: Image.Image, filename: str, limits: Limits
 ) -> Iterator[tuple[Image.Image, float, float]]:
     """Decoded frames with their size in points: (frame, width_pt, height_pt)."""
-    for frame in ImageSequence.Iterator(image):
+    frames = ImageSequence.Iterator(image)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except _DAMAGED as exc:
+            raise DocumentError(filename, f"the image data is damaged or truncated ({exc})") from exc
         check_size(frame, filename, limits)
         try:
             with warnings.catch_warnings():
@@ -69,7 +84,7 @@ def iter_frames(
                 decoded = frame.convert("RGB") if frame.mode not in ("L", "RGB", "1") else frame.copy()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise DocumentError(filename, f"image is too large to decode safely ({exc})") from exc
-        except (OSError, SyntaxError, ValueError) as exc:
+        except _DAMAGED as exc:
             raise DocumentError(filename, f"the image data is damaged or truncated ({exc})") from exc
         dpi = _dpi_of(frame)
         yield decoded, decoded.width * 72.0 / dpi, decoded.height * 72.0 / dpi

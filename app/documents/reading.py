@@ -166,7 +166,7 @@ def _read_image(
     progress: ProgressCallback | None,
 ) -> Document:
     image = open_image(data, filename, limits)
-    total = count_frames(image)
+    total = count_frames(image, filename)
     if total > limits.max_pages:
         raise DocumentError(
             filename, f"the image has {total} pages, more than the {limits.max_pages} allowed"

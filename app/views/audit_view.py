@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import audit
 from app.workflows.audit import ChainReport, TrailEntry, TrailFilter
@@ -104,7 +105,7 @@ class AuditPanel(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.table, 1)
         runner.submit(audit.actions, session, on_result=self._actions_loaded)
-        self.apply()
+        when_first_shown(self, self.apply)
 
     def _actions_loaded(self, names: list[str]) -> None:
         self.action.addItems(names)

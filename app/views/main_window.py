@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from app import __version__
@@ -25,6 +26,7 @@ from app.views.charts import ChartsPanel
 from app.views.compliance.panel import CompliancePanel
 from app.views.documents.panel import DocumentsPanel
 from app.views.evidence_export import EvidenceExport
+from app.views.first_show import BuiltWhenShown
 from app.views.help_menu import install_help_menu, install_shortcuts
 from app.views.inbox import InboxPanel
 from app.views.live_updates import LiveUpdates
@@ -91,9 +93,9 @@ class MainWindow(QMainWindow):
         self.analytics.setObjectName("analyticsTabs")
         self.scorecard = SupplierScorecardPanel(session, runner)
         self.expiry_risk = ExpiryRiskPanel(session, runner)
-        self.charts = ChartsPanel(session, runner)
-        self._charts_released = False
-        self.analytics.addTab(self.charts, "Charts")
+        self.charts_tab = BuiltWhenShown(lambda: ChartsPanel(session, runner),
+                                         built=self._charts_built)
+        self.analytics.addTab(self.charts_tab, "Charts")
         self.analytics.addTab(self.scorecard, "Supplier scorecard")
         self.analytics.addTab(self.expiry_risk, "Expiry risk")
         self.tabs = QTabWidget()
@@ -107,7 +109,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.inbox.open_lot.connect(self.show_lot)
-        self.charts.open_lot.connect(self.show_lot)
         self.inbox.count_changed.connect(
             lambda n: self.tabs.setTabText(1, f"Approvals ({n})" if n else "Approvals"))
         self.inbox.decision_made.connect(self._decision_made)
@@ -187,6 +188,17 @@ class MainWindow(QMainWindow):
         if current is not None and current.detail.lot.lot_code == lot_code:
             self.lot_browser.open_lot(lot_code)
 
+    def _charts_built(self, panel: QWidget) -> None:
+        assert isinstance(panel, ChartsPanel)
+        panel.open_lot.connect(self.show_lot)
+
+    @property
+    def charts(self) -> ChartsPanel:
+        """The charts panel (built now if its tab was never shown)."""
+        panel = self.charts_tab.build()
+        assert isinstance(panel, ChartsPanel)
+        return panel
+
     def _lots_changed(self, codes: list[str]) -> None:
         """Another workstation (or the ERP) changed these lots: refresh their rows and the
         lot on screen, nothing else."""
@@ -238,11 +250,10 @@ class MainWindow(QMainWindow):
         self.live.stop()
         # pyqtgraph's plots crash PySide6 when they are destroyed as part of this window's
         # children; taken out and deleted on their own first, they go quietly.
-        if not self._charts_released:
-            self._charts_released = True
-            self.analytics.removeTab(self.analytics.indexOf(self.charts))
-            self.charts.setParent(None)
-            self.charts.deleteLater()
+        charts, self.charts_tab.panel = self.charts_tab.panel, None
+        if charts is not None:
+            charts.setParent(None)
+            charts.deleteLater()
         self.documents.jobs.wait(30_000)
         for window in self.trace_windows:
             window.close()

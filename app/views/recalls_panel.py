@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.views.first_show import when_first_shown
 from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
 from app.views.tasks import TaskRunner
 from app.workflows import exports, recalls
@@ -196,7 +197,7 @@ class RecallsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     # ------------------------------------------------------------- list
     def refresh(self, select: int | None = None) -> None:

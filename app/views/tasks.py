@@ -99,12 +99,13 @@ class _Job(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        failed = False
         try:
-            value = self._fn()
+            payload = self._fn()
         except BaseException as exc:  # delivered to the UI thread, never lost
-            self._relay.failed.emit(exc)
-        else:
-            self._relay.done.emit(value)
+            failed, payload = True, exc
+        with _screen_gone_is_fine():  # the window closed and took the relay with it
+            (self._relay.failed if failed else self._relay.done).emit(payload)
 
 
 class TaskHandle:
@@ -115,11 +116,18 @@ class TaskHandle:
         self.token.cancel()
 
 
+POOL_THREADS = 8
+
+
 class TaskRunner:
     """One per window; keeps relays alive until their task reports back."""
 
     def __init__(self, pool: QThreadPool | None = None) -> None:
         self._pool = pool or QThreadPool.globalInstance()
+        # The work is mostly waiting on the database, not computing: with one thread per core
+        # (2 here) the lot browser's first page queued behind every other tab's query.
+        if self._pool.maxThreadCount() < POOL_THREADS:
+            self._pool.setMaxThreadCount(POOL_THREADS)
         self._relays: set[_Relay] = set()
 
     def submit(self, fn: Callable[..., Any], *args: Any,

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import URL
@@ -57,11 +58,24 @@ class ChangeListener:
     def __init__(self, url: URL, on_change: Callable[[Change], None],
                  on_state: Callable[[LinkState], None]) -> None:
         self._url = url
-        self._on_change = on_change
-        self._on_state = on_state
+        self._on_change = self._guarded(on_change)
+        self._on_state = self._guarded(on_state)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lotproof-live", daemon=True)
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+
+    def _guarded(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """A receiver that is gone (its window closed) stops the listener instead of raising
+        in its thread."""
+        def call(value: Any) -> None:
+            if self._stop.is_set():
+                return
+            try:
+                callback(value)
+            except RuntimeError:
+                log.debug("change listener's receiver is gone; stopping")
+                self._stop.set()
+        return call
 
     def start(self) -> None:
         self._thread.start()

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.db.errors import (
     AccountLocked,
+    Contention,
     DatabaseUnavailable,
     LoginFailed,
     OutcomeUnknown,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from app.workflows.session import UserSession
 
 T = TypeVar("T")
+CONTENTION_RETRIES = 2
 # The server went away mid-transaction (admin shutdown, crash, connection failures).
 CONNECTION_LOST = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}
 INACTIVITY_SECONDS = 15 * 60
@@ -76,7 +78,20 @@ Work = Callable[[psycopg.Connection[tuple[object, ...]]], T]
 
 
 def sign(session: UserSession, credentials: Credentials, work: Work[T]) -> T:
-    """Run `work` on a fresh connection authenticated with `credentials`, in one transaction."""
+    """Run `work` on a fresh connection authenticated with `credentials`, in one transaction.
+    A transaction rolled back by a deadlock or serialization failure is signed again (the
+    database undid all of it), up to twice."""
+    for attempt in range(CONTENTION_RETRIES + 1):
+        try:
+            return _sign_once(session, credentials, work)
+        except Contention:
+            if attempt == CONTENTION_RETRIES:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _sign_once(session: UserSession, credentials: Credentials, work: Work[T]) -> T:
     person = session.person
     if credentials.username.strip() != person.username:
         raise SignatureRefused(

@@ -145,3 +145,43 @@ def test_read_only_work_goes_to_the_read_replica_and_decisions_to_the_primary(
             fallback.close()
     finally:
         drop_database(replica)
+
+
+def test_a_hold_and_a_document_link_on_one_lot_do_not_deadlock(db: ServerTarget,
+                                                                owner_engine: Engine) -> None:
+    """The soak run's deadlock: the inspector's transaction stores a document (and so holds the
+    audit chain head), an approver's hold locks the lot and waits for the chain head, then the
+    inspector links the document to that lot (a foreign-key check on the lot row)."""
+    code = _available_lot(owner_engine, 4)
+    inspector = connect(db.url_for("ivy.inspector", DEMO_PASSWORDS["ivy.inspector"]))
+    row = inspector.execute(
+        "SELECT document_id FROM quality.store_document('coa.pdf', 'application/pdf', %s, 1, "
+        "'{}'::jsonb)", (b"%PDF-1.4 a COA",)).fetchone()
+    assert row is not None
+    outcome: dict[str, str] = {}
+
+    def hold() -> None:
+        approver = connect(db.url_for("arlo.approver", DEMO_PASSWORDS["arlo.approver"]))
+        try:
+            approver.execute("SELECT quality.hold_lot(%s, 'concurrent hold', 'available')",
+                             (code,))
+            approver.commit()
+            outcome["hold"] = "committed"
+        except psycopg.Error as exc:
+            outcome["hold"] = str(exc)
+        finally:
+            approver.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    threading.Event().wait(1.0)  # the hold has the lot and waits for the chain head
+    try:
+        inspector.execute("SELECT quality.link_document(%s, %s)", (row[0], code))
+        inspector.commit()
+        outcome["link"] = "committed"
+    except psycopg.Error as exc:
+        outcome["link"] = str(exc)
+    finally:
+        holder.join(30)
+        inspector.close()
+    assert outcome == {"hold": "committed", "link": "committed"}

@@ -287,7 +287,7 @@ BEGIN
     END IF;
     PERFORM quality._audit_context('spec.change', p_reason, NULL);
     -- Serialise changes to one item's specification.
-    PERFORM 1 FROM erp.items WHERE id = p_item_id FOR UPDATE;
+    PERFORM 1 FROM erp.items WHERE id = p_item_id FOR NO KEY UPDATE;
     v_version := coalesce((SELECT max(version) FROM quality.spec_versions WHERE item_id = p_item_id), 0) + 1;
     INSERT INTO quality.spec_versions (item_id, version, reason, created_by, created_at)
     VALUES (p_item_id, v_version, btrim(p_reason), session_user, clock_timestamp()) RETURNING id INTO v_id;
@@ -336,7 +336,7 @@ BEGIN
         RAISE EXCEPTION 'no item category %', p_category USING ERRCODE = 'LP404';
     END IF;
     PERFORM quality._audit_context('supplier.approval', p_reason, NULL);
-    PERFORM 1 FROM erp.suppliers WHERE id = p_supplier_id FOR UPDATE;
+    PERFORM 1 FROM erp.suppliers WHERE id = p_supplier_id FOR NO KEY UPDATE;
     v_version := coalesce((SELECT max(version) FROM quality.supplier_approvals
                            WHERE supplier_id = p_supplier_id AND category = p_category), 0) + 1;
     INSERT INTO quality.supplier_approvals (supplier_id, category, status, version, reason, set_by, set_at)
@@ -366,7 +366,7 @@ BEGIN
         RAISE EXCEPTION 'a shelf-life percentage is between 0 and 100' USING ERRCODE = 'LP422';
     END IF;
     PERFORM quality._audit_context('customer.requirements', p_reason, NULL);
-    PERFORM 1 FROM erp.customers WHERE id = p_customer_id FOR UPDATE;
+    PERFORM 1 FROM erp.customers WHERE id = p_customer_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no customer %', p_customer_id USING ERRCODE = 'LP404';
     END IF;
@@ -413,9 +413,9 @@ BEGIN
     END IF;
     PERFORM quality._audit_context('documents.require', p_reason, NULL);
     IF p_item_id IS NOT NULL THEN
-        PERFORM 1 FROM erp.items WHERE id = p_item_id FOR UPDATE;
+        PERFORM 1 FROM erp.items WHERE id = p_item_id FOR NO KEY UPDATE;
     ELSE
-        PERFORM 1 FROM erp.suppliers WHERE id = p_supplier_id FOR UPDATE;
+        PERFORM 1 FROM erp.suppliers WHERE id = p_supplier_id FOR NO KEY UPDATE;
     END IF;
     v_version := coalesce((SELECT max(version) FROM quality.document_requirements
                            WHERE item_id IS NOT DISTINCT FROM p_item_id
@@ -450,7 +450,7 @@ AS $$
 DECLARE
     v erp.lots;
 BEGIN
-    SELECT * INTO v FROM erp.lots WHERE id = p_lot_id FOR UPDATE;
+    SELECT * INTO v FROM erp.lots WHERE id = p_lot_id FOR NO KEY UPDATE;
     IF NOT EXISTS (SELECT 1 FROM quality.lot_status_transitions
                    WHERE action = 'rule_hold' AND from_status = v.status) THEN
         RETURN false;
@@ -1031,7 +1031,7 @@ AS $$
 DECLARE
     v_prev text;
     v_id bigint;
-    v_at timestamptz := clock_timestamp();
+    v_at timestamptz;
     v_user text := session_user;
     v_name text;
     v_role text;
@@ -1039,6 +1039,7 @@ DECLARE
     v_hash text;
 BEGIN
     SELECT last_hash INTO STRICT v_prev FROM audit.chain_head WHERE id = 1 FOR UPDATE;
+    v_at := clock_timestamp();  -- after the lock: the trail's times follow its order
     v_prev := coalesce((SELECT t.row_hash FROM audit.trail t ORDER BY t.id DESC LIMIT 1), v_prev);
     SELECT u.printed_name, u.role INTO v_name, v_role FROM quality.users u WHERE u.username = v_user;
     v_workstation := concat_ws(' ', nullif(current_setting('application_name', true), ''),

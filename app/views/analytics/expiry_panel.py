@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.analytics.table import Column, RowsModel, number, selected_row, sortable_view
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import analytics
 from app.workflows.analytics import ExpiryRisk, ExpiryRiskRow, ItemRiskTotal
@@ -107,7 +108,7 @@ class ExpiryRiskPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def refresh(self) -> None:
         self._generation += 1

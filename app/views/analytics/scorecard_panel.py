@@ -29,6 +29,7 @@ from app.views.analytics.table import (
     selected_row,
     sortable_view,
 )
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import analytics
 from app.workflows.analytics import RISK_RULES, Scorecard, SupplierScore
@@ -164,7 +165,7 @@ class SupplierScorecardPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def refresh(self) -> None:
         date_from, date_to = _pydate(self.date_from.date()), _pydate(self.date_to.date())

@@ -26,6 +26,7 @@ from app.views.charts.bar_charts import BacklogChart, ExpiryProfileChart, Scorec
 from app.views.charts.common import ChartView
 from app.views.charts.recall_chart import RecallTimesChart
 from app.views.charts.trend_chart import MAX_RULE_LABELS, TrendChart
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import charts
 from app.workflows.charts import TrendChoice, TrendData
@@ -106,7 +107,7 @@ class ChartsPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.status)
         layout.addWidget(self.stack, 1)
-        self._load_choices()
+        when_first_shown(self, self._load_choices)
 
     # ------------------------------------------------------------------ inputs
     def _trend_inputs(self) -> QWidget:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QSpinBox
 
 from app.views.analytics.table import Column
 from app.views.compliance.rule_form import RuleEditor
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.compliance import CustomerRulesRow
@@ -63,7 +64,7 @@ class CustomerRules(RuleEditor):
         self.form.addRow("Documents with each shipment:", self.documents)
         self.finish_form()
         self._row: CustomerRulesRow | None = None
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def load_rows(self, session: UserSession) -> Sequence[Any]:
         return compliance.customer_rules(session)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
 from app.views.analytics.table import Column
 from app.views.compliance.rule_form import RuleEditor
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.compliance import DocumentRequirementRow
@@ -44,7 +45,7 @@ class DocumentRequirements(RuleEditor):
         self.form.addRow("Required:", row)
         self.finish_form()
         self._row: DocumentRequirementRow | None = None
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def load_rows(self, session: UserSession) -> Sequence[Any]:
         return compliance.document_requirements(session)

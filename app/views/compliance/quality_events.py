@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.analytics.table import Column, RowsModel, sortable_view
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.session import UserSession
@@ -108,7 +109,10 @@ class QualityEvents(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(box)
         layout.addWidget(self.message)
-        runner.submit(compliance.locations, session, on_result=self._locations)
+        when_first_shown(self, self._first_load)
+
+    def _first_load(self) -> None:
+        self._runner.submit(compliance.locations, self._session, on_result=self._locations)
         self.refresh()
 
     def _locations(self, rows: list[tuple[int, str]]) -> None:

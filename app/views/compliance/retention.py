@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.views.analytics.table import Column, RowsModel, sortable_view
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.session import UserSession
@@ -37,7 +38,7 @@ class RetentionReport(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
         layout.addWidget(refresh)
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def refresh(self) -> None:
         self._runner.submit(compliance.retention_report, self._session, on_result=self._loaded,

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.views.analytics.table import Column, RowsModel, selected_row, sortable_view
 from app.views.compliance.quality_events import RECORDERS
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.compliance import ReturnRow
@@ -67,7 +68,7 @@ class ReturnsPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(box)
         layout.addWidget(self.message)
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def refresh(self) -> None:
         self._runner.submit(compliance.returns, self._session, on_result=self._loaded,

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSpinBox
 
 from app.views.analytics.table import Column
 from app.views.compliance.rule_form import RuleEditor
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.compliance import RouteRow
@@ -50,7 +51,7 @@ class ExceptionRouting(RuleEditor):
         self.form.addRow("", self.enabled)
         self.finish_form()
         self._row: RouteRow | None = None
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def load_rows(self, session: UserSession) -> Sequence[Any]:
         return compliance.routes(session)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.compliance import ItemChoice, SpecLine, SpecVersionRow
@@ -77,7 +78,8 @@ class SpecEditor(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(QLabel("Versions (decisions record the version that applied):"))
         layout.addWidget(self.versions)
-        runner.submit(compliance.items, session, on_result=self._items_loaded)
+        when_first_shown(self, lambda: runner.submit(compliance.items, session,
+                                                     on_result=self._items_loaded))
 
     def _items_loaded(self, rows: list[ItemChoice]) -> None:
         self._items = rows

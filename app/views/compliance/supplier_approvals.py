@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QLabel
 
 from app.views.analytics.table import Column
 from app.views.compliance.rule_form import RuleEditor
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.compliance import SupplierApprovalRow
@@ -38,7 +39,7 @@ class SupplierApprovals(RuleEditor):
         self.form.addRow("New status:", self.status)
         self.finish_form()
         self._row: SupplierApprovalRow | None = None
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def load_rows(self, session: UserSession) -> Sequence[Any]:
         return compliance.supplier_approvals(session)

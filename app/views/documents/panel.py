@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.views.documents.ingest_jobs import IngestJobs
 from app.views.documents.review import DocumentReviewDialog
+from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import documents
 from app.workflows.documents import DocumentSummary, IngestOutcome
@@ -91,7 +92,7 @@ class DocumentsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
-        self.refresh()
+        when_first_shown(self, self.refresh)
 
     def refresh(self) -> None:
         self._runner.submit(documents.queue, self._session, self.status.currentData(),
