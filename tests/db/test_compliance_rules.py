@@ -326,3 +326,41 @@ def test_documents_required_of_a_supplier_block_release_until_verified(
     with pytest.raises(DecisionRefused):
         compliance.set_document_requirements(approver, supplier_id=supplier_id,
                                              documents=["COA"], reason="not mine to change")
+
+
+@pytest.fixture
+def auditor(db: ServerTarget) -> Iterator[UserSession]:
+    yield from _login(db, "aude.auditor")
+
+
+def test_only_compliance_changes_rules_and_the_auditor_records_nothing(
+        owner_engine: Engine, inspector: UserSession, auditor: UserSession,
+        compliance_officer: UserSession) -> None:
+    supplier_id, category = _one(owner_engine, """
+        SELECT s.id, i.category FROM erp.suppliers s JOIN erp.lots l ON l.supplier_id = s.id
+        JOIN erp.items i ON i.id = l.item_id ORDER BY s.id LIMIT 1""")
+    customer_id = _scalar(owner_engine, "SELECT min(id) FROM erp.customers")
+    lot = _scalar(owner_engine, "SELECT lot_code FROM erp.lots WHERE status = 'available' "
+                                "ORDER BY id LIMIT 1")
+    for session in (inspector, auditor):
+        with pytest.raises(DecisionRefused):
+            compliance.set_supplier_approval(session, supplier_id, category, "suspended", "x")
+        with pytest.raises(DecisionRefused):
+            compliance.set_customer_requirements(
+                session, customer_id, min_days=10, min_percent=None, excluded_suppliers=[],
+                excluded_lots=[], required_documents=[], reason="x")
+        with pytest.raises(DecisionRefused):
+            compliance.set_route(session, "old_hold", "lotproof_inspector", 1, "low", True, "x")
+    with pytest.raises(DecisionRefused):
+        compliance.record_event(auditor, "damage", "Crushed drum", lot_code=lot)
+    with pytest.raises(DecisionRefused):
+        compliance.refresh_exceptions(auditor)
+    compliance.refresh_exceptions(compliance_officer)
+    routed_elsewhere = _scalar(owner_engine, """
+        SELECT id FROM quality.exceptions WHERE closed_at IS NULL
+          AND owner_role = 'lotproof_approver' ORDER BY id LIMIT 1""")
+    assert routed_elsewhere is not None
+    with pytest.raises(DecisionRefused):  # the inspector does not own the approvers' work
+        compliance.close_exception(inspector, routed_elsewhere, "not mine")
+    assert _scalar(owner_engine, "SELECT closed_at FROM quality.exceptions WHERE id = :e",
+                   e=routed_elsewhere) is None
