@@ -192,13 +192,6 @@ class MainWindow(QMainWindow):
         assert isinstance(panel, ChartsPanel)
         panel.open_lot.connect(self.show_lot)
 
-    @property
-    def charts(self) -> ChartsPanel:
-        """The charts panel (built now if its tab was never shown)."""
-        panel = self.charts_tab.build()
-        assert isinstance(panel, ChartsPanel)
-        return panel
-
     def _lots_changed(self, codes: list[str]) -> None:
         """Another workstation (or the ERP) changed these lots: refresh their rows and the
         lot on screen, nothing else."""

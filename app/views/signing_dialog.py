@@ -142,7 +142,6 @@ class SigningDialog(QDialog):
                                    "database to find out whether your signature was recorded…")
                 QTimer.singleShot(delay, lambda: self._recheck(transaction_id, attempt + 1))
             elif committed:
-                self.recorded_while_offline = True
                 self._signed(RecordedWhileOffline())
             else:
                 self.buttons.setEnabled(True)
