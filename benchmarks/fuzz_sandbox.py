@@ -75,7 +75,11 @@ class Sandbox:
     def __init__(self, limits: Limits, grace_seconds: float = 5.0) -> None:
         self.limits = limits
         self.grace = grace_seconds
-        self._ctx = mp.get_context("fork")
+        # Not "fork": a child forked from a process with threads running (Qt's pool, database
+        # listeners under pytest) can inherit a half-updated interpreter state and fail in
+        # ways that have nothing to do with the file it reads. The fork server is started
+        # fresh and single-threaded, and forks each sandbox from there.
+        self._ctx = mp.get_context("forkserver")
         self._proc: Any = None
         self._conn: Connection | None = None
         self.restarts = 0
