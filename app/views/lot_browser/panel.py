@@ -244,6 +244,24 @@ class LotBrowser(QWidget):
             self.current_view = view
             self.detail.show_detail(view)
             self.decision_bar.show_lot(view)
+            self._select_row_of(view.detail.lot.lot_code)
+
+    def _select_row_of(self, lot_code: str) -> None:
+        """The table's selection follows the lot on screen (opened from a search, the inbox, a
+        trace), without opening it again."""
+        selection = self.table.selectionModel()
+        row = next((r for r in range(self.model.rowCount())
+                    if (lot := self.model.lot_at(r)) is not None and lot.lot_code == lot_code),
+                   None)
+        if row is not None and selection.isRowSelected(row):
+            return
+        selection.blockSignals(True)
+        if row is None:
+            selection.clearSelection()
+        else:
+            self.table.selectRow(row)
+        selection.blockSignals(False)
+        self.table.viewport().update()
 
     def _decided(self, lot_code: str) -> None:
         """After a decision: the lot's detail and its row in the table show the new state."""
