@@ -263,6 +263,18 @@ BEGIN
 END $$;
 
 -- ---------------------------------------------------------------- changing the rules
+-- Who may change a rule, and that the change says why (kept with the new version).
+CREATE FUNCTION quality._rule_change(p_what text, p_reason text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    PERFORM quality._person();
+    PERFORM quality._require_role('{lotproof_compliance}', 'change ' || p_what);
+    IF coalesce(btrim(p_reason), '') = '' THEN
+        RAISE EXCEPTION 'a change of % needs a reason', p_what USING ERRCODE = 'LP422';
+    END IF;
+END $$;
 CREATE FUNCTION quality.set_item_specs(p_item_id integer, p_tests jsonb, p_reason text)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER
@@ -273,11 +285,7 @@ DECLARE
     v_id bigint;
     v_lot bigint;
 BEGIN
-    PERFORM quality._person();
-    PERFORM quality._require_role('{lotproof_compliance}', 'change specifications');
-    IF coalesce(btrim(p_reason), '') = '' THEN
-        RAISE EXCEPTION 'a specification change needs a reason' USING ERRCODE = 'LP422';
-    END IF;
+    PERFORM quality._rule_change('specifications', p_reason);
     IF NOT EXISTS (SELECT 1 FROM erp.items WHERE id = p_item_id) THEN
         RAISE EXCEPTION 'no item %', p_item_id USING ERRCODE = 'LP404';
     END IF;
@@ -320,11 +328,7 @@ AS $$
 DECLARE
     v_version integer;
 BEGIN
-    PERFORM quality._person();
-    PERFORM quality._require_role('{lotproof_compliance}', 'change supplier approvals');
-    IF coalesce(btrim(p_reason), '') = '' THEN
-        RAISE EXCEPTION 'a supplier approval change needs a reason' USING ERRCODE = 'LP422';
-    END IF;
+    PERFORM quality._rule_change('supplier approvals', p_reason);
     IF NOT EXISTS (SELECT 1 FROM erp.suppliers WHERE id = p_supplier_id) THEN
         RAISE EXCEPTION 'no supplier %', p_supplier_id USING ERRCODE = 'LP404';
     END IF;
@@ -357,11 +361,7 @@ AS $$
 DECLARE
     v_version integer;
 BEGIN
-    PERFORM quality._person();
-    PERFORM quality._require_role('{lotproof_compliance}', 'change customer requirements');
-    IF coalesce(btrim(p_reason), '') = '' THEN
-        RAISE EXCEPTION 'a requirement change needs a reason' USING ERRCODE = 'LP422';
-    END IF;
+    PERFORM quality._rule_change('customer requirements', p_reason);
     IF p_min_percent IS NOT NULL AND (p_min_percent < 0 OR p_min_percent > 100) THEN
         RAISE EXCEPTION 'a shelf-life percentage is between 0 and 100' USING ERRCODE = 'LP422';
     END IF;
@@ -393,11 +393,7 @@ DECLARE
     v_docs text[] := ARRAY(SELECT DISTINCT upper(btrim(d)) FROM unnest(p_documents) d
                            WHERE btrim(d) <> '' ORDER BY 1);
 BEGIN
-    PERFORM quality._person();
-    PERFORM quality._require_role('{lotproof_compliance}', 'change document requirements');
-    IF coalesce(btrim(p_reason), '') = '' THEN
-        RAISE EXCEPTION 'a change of document requirements needs a reason' USING ERRCODE = 'LP422';
-    END IF;
+    PERFORM quality._rule_change('document requirements', p_reason);
     IF (p_item_id IS NULL) = (p_supplier_id IS NULL) THEN
         RAISE EXCEPTION 'name an item or a supplier' USING ERRCODE = 'LP422';
     END IF;
