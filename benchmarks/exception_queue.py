@@ -34,7 +34,7 @@ ROLES = (("ivy.inspector", "demo-inspector"), ("arlo.approver", "demo-approver")
 
 def _close_all(owner: Engine) -> None:
     with owner.begin() as conn:
-        conn.execute(text("SELECT set_config('lotproof.action', 'benchmark.reset', true)"))
+        conn.execute(text("SELECT quality._audit_context('benchmark.reset', NULL, NULL)"))
         conn.execute(text("UPDATE quality.exceptions SET closed_at = clock_timestamp(), "
                           "closed_by = current_user, close_reason = 'benchmark reset' "
                           "WHERE closed_at IS NULL"))

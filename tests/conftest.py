@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from app.db import migrate
+from app.db import definitions, migrate
 from app.db.demo.load import DEMO_USERS, seed_demo
 from app.db.engine import make_engine
 from app.db.server import DRIVER, ServerTarget, connect, open_server
@@ -29,6 +29,8 @@ _numbers = itertools.count(1)
 
 os.environ.pop("LOTPROOF_DATABASE_URL", None)  # never touch a configured production server
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Logs, remembered connections and audit witnesses of the suite stay out of the user's folders.
+os.environ.setdefault("LOTPROOF_DATA_DIR", tempfile.mkdtemp(prefix="lotproof-test-data-"))
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +68,12 @@ def new_database(server: ServerTarget, template_name: str | None = None) -> Serv
     name = f"lotproof_test_{os.getpid()}_{next(_numbers)}"
     source = f" TEMPLATE {template_name}" if template_name else ""
     _admin(server, f"CREATE DATABASE {name}{source}")
-    return server.for_database(name)
+    # A copy does not keep its template's database privileges: close temporary objects again,
+    # as `lotproof db upgrade` does.
+    target = server.for_database(name)
+    with connect(target.admin_url, autocommit=True) as conn:
+        definitions.revoke_temporary(conn)
+    return target
 
 
 def drop_database(target: ServerTarget) -> None:

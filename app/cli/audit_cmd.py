@@ -33,13 +33,16 @@ def verify_chain(args: argparse.Namespace) -> int:
     with session_for(args) as session:
         report = audit.verify_chain(session)
     if report.ok:
-        print(f"audit trail intact: {report.rows:,} rows, hash chain verified")
+        print(f"audit trail intact: {report.rows:,} rows, hash chain verified, signatures and "
+              "records match the trail")
+        if report.head is not None:
+            print(report.head.describe())
         return 0
-    problem = report.problem
-    assert problem is not None
-    where = f"row {problem.row_id}" if problem.row_id is not None else "the chain"
-    print(f"AUDIT TRAIL BROKEN at {where}: {problem.problem} "
-          f"({report.rows:,} rows verified before it)", file=sys.stderr)
+    for problem in report.problems:
+        where = f"row {problem.row_id}" if problem.row_id is not None else "the trail"
+        print(f"AUDIT TRAIL BROKEN at {where}: {problem.problem}", file=sys.stderr)
+    print(f"({report.rows:,} rows of the hash chain verified before the first break; "
+          f"{len(report.problems)} problem(s))", file=sys.stderr)
     return 1
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from app.db.audit_witness import Head
+
 GENESIS = hashlib.sha256(b"lotproof audit genesis").hexdigest()
 _SEP = "\x1f"
 _NULL = "\\N"
@@ -35,11 +37,16 @@ class ChainProblem:
 @dataclass(frozen=True)
 class ChainReport:
     rows: int
-    problem: ChainProblem | None
+    problems: tuple[ChainProblem, ...] = ()
+    head: Head | None = None  # the chain head as verified, for witnesses and printouts
+
+    @property
+    def problem(self) -> ChainProblem | None:
+        return self.problems[0] if self.problems else None
 
     @property
     def ok(self) -> bool:
-        return self.problem is None
+        return not self.problems
 
 
 def row_hash(prev_hash: str, fields: tuple[str | None, ...]) -> str:
@@ -61,18 +68,18 @@ def verify(conn: Connection, batch: int = 5000) -> ChainReport:
             if prev != expected_prev:
                 problem = ("a row before it was removed or changed, or this row was inserted out "
                            "of order (its link to the previous row is broken)")
-                return ChainReport(count, ChainProblem(row_id, problem))
+                return ChainReport(count, (ChainProblem(row_id, problem),))
             if row_hash(prev, tuple(row[3:])) != stored:
-                return ChainReport(count, ChainProblem(row_id, "its content was changed after "
-                                                               "it was written"))
+                return ChainReport(count, (ChainProblem(row_id, "its content was changed after "
+                                                                "it was written"),))
             expected_prev = stored
             last_id = row_id
             count += 1
     head = conn.execute(text("SELECT last_id, last_hash FROM audit.chain_head WHERE id = 1")).first()
     if head is None:
-        return ChainReport(count, ChainProblem(None, "the chain head is missing"))
+        return ChainReport(count, (ChainProblem(None, "the chain head is missing"),))
     if int(head[0]) != last_id or str(head[1]) != expected_prev:
-        return ChainReport(count, ChainProblem(
+        return ChainReport(count, (ChainProblem(
             int(head[0]), f"the chain ends at row {last_id} but its head records row "
-                          f"{head[0]}: rows were removed from the end"))
-    return ChainReport(count, None)
+                          f"{head[0]}: rows were removed from the end"),))
+    return ChainReport(count)

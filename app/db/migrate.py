@@ -1,4 +1,9 @@
-"""Schema migrations: bring any database to head, and report where it stands."""
+"""Schema migrations: bring any database to head, and report where it stands.
+
+Migrations (`app/db/migrations/versions/`) hold tables, indexes, grants on tables and data; the
+functions and triggers are the files in `app/db/sql/`, applied after the migrations by
+`app.db.definitions`.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+
+from app.db import definitions
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SQL_DIR = Path(__file__).with_name("sql")
 
 
 def _config() -> Config:
@@ -32,19 +38,39 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision`; at head, (re-)apply every definition file in the same transaction.
+    (An older revision is only a step on the way: its database has tables but no functions.)"""
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        if MigrationContext.configure(conn).get_current_revision() == head_revision():
+            definitions.apply(driver(conn))
 
 
-def run_sql_file(name: str) -> None:
-    """Run, inside the migration's transaction, SQL kept in `app/db/sql/` so it reads as SQL.
+def driver(conn: Connection) -> definitions.Connection:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw  # type: ignore[no-any-return]
 
-    It goes to the driver as it is: no bind-parameter or percent processing on the way.
-    """
+
+def apply_definitions(*areas: str) -> None:
+    """For a migration whose DDL needs a function now (an index on `quality.lot_match_key`)."""
     from alembic import op
 
-    driver = op.get_bind().connection.driver_connection
-    assert driver is not None
-    driver.execute((SQL_DIR / name).read_text(), prepare=False)  # several statements
+    definitions.apply(driver(op.get_bind()), only=areas)
+
+
+def execute_sql(statements: str) -> None:
+    """Run SQL text (several statements) inside the migration's transaction, as it is: no
+    bind-parameter or percent processing on the way."""
+    from alembic import op
+
+    driver(op.get_bind()).execute(statements, prepare=False)  # type: ignore[call-overload]
+
+
+def secure_database() -> None:
+    """Hand the objects made so far to lotproof_owner and close temporary objects to logins."""
+    from alembic import op
+
+    definitions.secure(driver(op.get_bind()))

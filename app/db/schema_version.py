@@ -19,7 +19,7 @@ from enum import StrEnum
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-from app.db import migrate
+from app.db import definitions, migrate
 from app.db.errors import DatabaseUnavailable
 
 ADMIN_ROLE = "lotproof_admin"
@@ -55,6 +55,8 @@ class SchemaStatus:
             return f"empty (this Lotproof creates {self.head})"
         if self.state is SchemaState.CURRENT:
             return f"{self.revision} (current)"
+        if self.state is SchemaState.OLDER and self.revision == self.head:
+            return f"{self.revision} (its database functions are older than this Lotproof's)"
         if self.state is SchemaState.OLDER:
             return f"{self.revision} (older; this Lotproof knows up to {self.head})"
         return f"{self.revision} (newer than this Lotproof, which knows up to {self.head})"
@@ -99,7 +101,16 @@ def read_status(bind: Engine | Connection) -> SchemaStatus:
         return SchemaStatus(None, known[-1], SchemaState.EMPTY)
     unknown = [r for r in revisions if r not in known]
     revision = unknown[0] if unknown else max(revisions, key=known.index)
-    return SchemaStatus(revision, known[-1], classify(revision, known))
+    state = classify(revision, known)
+    if state is SchemaState.CURRENT and not _runs_these_definitions(bind):
+        state = SchemaState.OLDER  # same tables, older functions: `db upgrade` re-applies them
+    return SchemaStatus(revision, known[-1], state)
+
+
+def _runs_these_definitions(bind: Connection) -> bool:
+    recorded = bind.execute(text(
+        "SELECT value FROM quality.settings WHERE key = 'schema_definitions'")).scalar()
+    return recorded == definitions.digest()
 
 
 def too_new_message(status: SchemaStatus) -> str:
@@ -137,6 +148,10 @@ def not_permitted_message(status: SchemaStatus) -> str:
     if status.state is SchemaState.EMPTY:
         return ("the database has no Lotproof schema yet: ask an administrator to create it "
                 "(`lotproof db upgrade`)")
+    if status.revision == status.head:
+        return (f"the database functions of schema {status.revision} are older than this "
+                "Lotproof's: ask an administrator to upgrade it (an administrator logs in to "
+                "Lotproof, or runs `lotproof db upgrade`)")
     return (f"database schema {status.revision} is older than this Lotproof (knows up to "
             f"{status.head}): ask an administrator to upgrade it (an administrator logs in to "
             "Lotproof, or runs `lotproof db upgrade`)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import ProgrammingError
 
 from app.db.models.quality import GROUP_ROLES
 from app.db.scram import scram_verifier
@@ -44,6 +45,26 @@ def create_user(engine: Engine, username: str, printed_name: str, role: str, pas
 
 
 def whoami(engine: Engine) -> Person | None:
-    with engine.connect() as conn:
-        row = conn.execute(text("SELECT username, printed_name, role FROM quality.whoami()")).first()
+    """The person behind the engine's login, or None for a login that is not a Lotproof person
+    (it may not even call quality.whoami, which only Lotproof's groups may)."""
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT username, printed_name, role FROM quality.whoami()")).first()
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42501":
+            return None
+        raise
     return Person(*row) if row else None
+
+
+def verify_identity(engine: Engine, username: str, how: str) -> None:
+    """A second person confirms who `username` is (they sign only after this, once an
+    administrator has set their password)."""
+    with engine.begin() as conn:
+        conn.execute(text("SELECT quality.verify_identity(:u, :h)"), {"u": username, "h": how})
+
+
+def deactivate(engine: Engine, username: str, reason: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("SELECT quality.deactivate_user(:u, :r)"), {"u": username, "r": reason})

@@ -49,6 +49,9 @@ class LotDossierData:
     trail: list[TrailEntry]
     generated_by: str
     generated_at: dt.datetime
+    #: The audit chain head this dossier was made at (row, hash, time), so a trail shortened
+    #: or rewritten later is shown up by the printout.
+    audit_head: str = ""
 
 
 def _q(value: Decimal | None) -> str:
@@ -228,6 +231,7 @@ def render(data: LotDossierData) -> bytes:
         Paragraph(f"Lot dossier {lot.lot_code}", H1),
         para(f"{lot.item_sku} {lot.item_name} — status at printing: "
              f"{lot.status.replace('_', ' ')}", BODY),
+        *([para(f"Made at the {data.audit_head}.", BODY)] if data.audit_head else []),
         Spacer(1, 2 * mm),
         *_lot_section(lot),
         *_supplier_section(lot, data.receipts),

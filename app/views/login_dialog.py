@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from app.db.errors import DatabaseUnavailable, LoginFailed
 from app.db.server import ServerTarget
 from app.views.tasks import TaskRunner
-from app.workflows.session import UserSession, login
+from app.workflows.session import UserSession, workstation_login
 from app.workflows.setup import DemoLogin
 
 
@@ -97,7 +97,7 @@ class LoginDialog(QDialog):
     def attempt(self) -> None:
         self.error.setText("Logging in…")
         self.buttons.setEnabled(False)
-        self._runner.submit(login, self._target, self.username.text(), self.password.text(),
+        self._runner.submit(workstation_login, self._target, self.username.text(), self.password.text(),
                             on_result=self._logged_in, on_error=self._failed)
 
     def _logged_in(self, session: UserSession) -> None:

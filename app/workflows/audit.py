@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import TextIO
 
-from app.db import audit_chain
+from app.db import audit_chain, audit_records, audit_witness
 from app.db.audit_chain import ChainReport
 from app.db.queries import audit_trail
 from app.db.queries.audit_trail import TrailEntry, TrailFilter
@@ -34,8 +34,19 @@ def actions(session: UserSession) -> list[str]:
 
 
 def verify_chain(session: UserSession) -> ChainReport:
-    with session.reader.connect() as conn:
-        return audit_chain.verify(conn)
+    """The whole check, on the primary (a replica may lag behind a witnessed head): the hash
+    chain against itself, against every head witnessed outside the database, and the records
+    it covers against what it recorded. An intact trail's head is witnessed once more."""
+    with session.engine.connect() as conn:
+        chain = audit_chain.verify(conn)
+        head = audit_witness.read_head(conn)
+        problems = (*chain.problems, *audit_records.all_problems(
+            conn, head, audit_witness.witnesses(head)))
+    report = ChainReport(chain.rows, problems, head)
+    if report.ok:
+        audit_witness.record(head, by=session.person.username, what="audit verify")
+    return report
+
 
 
 def export_pdf(session: UserSession, f: TrailFilter, limit: int = 5000) -> bytes:

@@ -7,7 +7,6 @@ the database refuses with who changed it and when, and nothing is changed.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -88,10 +87,11 @@ def cancel(session: UserSession, credentials: Credentials, decision_id: int,
     return DecisionResult(decision_id, "cancelled", [])
 
 
-def expire_lots(session: UserSession, today: dt.date | None = None) -> int:
+def expire_lots(session: UserSession) -> int:
+    """Expire every lot whose expiry date has passed, by the server's date (never this
+    workstation's clock): the number expired."""
     with translated(), session.engine.begin() as conn:
-        return int(conn.execute(text("SELECT quality.expire_lots(:d)"),
-                                {"d": today or dt.date.today()}).scalar_one())
+        return int(conn.execute(text("SELECT quality.expire_lots()")).scalar_one())
 
 
 def transitions(session: UserSession) -> list[Transition]:

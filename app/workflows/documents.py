@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.db.errors import DecisionRefused, translate
 from app.db.queries import document_review as q
 from app.db.queries.document_review import (
     DocumentReview,
@@ -32,11 +33,33 @@ from app.workflows.session import UserSession
 from app.workflows.signing import translated
 
 __all__ = [
-    "DocumentError", "DocumentReview", "DocumentSummary", "ExtractionCancelled", "FieldRow",
-    "IngestOutcome", "LotCandidate", "ResultLine", "ScanResult", "confirm_field",
-    "confirm_result", "correct_field", "correct_result", "document_content", "documents_of_lot",
-    "ingest", "link", "link_item", "lot_candidates", "queue", "read", "review", "scan",
-    "set_kind", "store", "verify",
+    "DocumentError",
+    "DocumentReview",
+    "DocumentSummary",
+    "ExtractionCancelled",
+    "FieldRow",
+    "IngestOutcome",
+    "LotCandidate",
+    "ResultLine",
+    "ScanResult",
+    "confirm_field",
+    "confirm_link",
+    "confirm_result",
+    "correct_field",
+    "correct_result",
+    "document_content",
+    "documents_of_lot",
+    "ingest",
+    "link",
+    "link_item",
+    "lot_candidates",
+    "queue",
+    "read",
+    "review",
+    "scan",
+    "set_kind",
+    "store",
+    "verify",
 ]
 
 MIME = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg",
@@ -53,6 +76,9 @@ class IngestOutcome:
     linked_lots: list[str] = field(default_factory=list)
     candidates: list[LotCandidate] = field(default_factory=list)
     lot_number: str | None = None
+    # Why the document was stored but not linked (its product, supplier or lot number differ
+    # from the lot's): linking it anyway needs a reason and a second person.
+    link_refused: str | None = None
 
     @property
     def needs_lot_choice(self) -> bool:
@@ -96,28 +122,41 @@ def store(session: UserSession, data: bytes, file_name: str, extraction: Extract
         outcome = IngestOutcome(file_name, int(document_id), bool(created), extraction.kind,
                                 lot_number=str(lot_number) if lot_number else None)
         if lot_code:
-            _link(conn, outcome.document_id, lot_code)
-            outcome.linked_lots.append(lot_code)
-            if extraction.kind == "sds":
+            if _try_link(conn, outcome, lot_code) and extraction.kind == "sds":
                 _link_item_of(conn, outcome.document_id, lot_code)
         elif extraction.kind == "coa" and lot_number:
             outcome.candidates = _ranked(conn, str(lot_number))
             chosen = _unambiguous(outcome.candidates)
             if chosen is not None:
-                _link(conn, outcome.document_id, chosen.lot_code)
-                outcome.linked_lots.append(chosen.lot_code)
+                _try_link(conn, outcome, chosen.lot_code)
     return outcome
 
 
-def _link(conn: Connection, document_id: int, lot_code: str) -> None:
-    conn.execute(text("SELECT quality.link_document(:d, :l)"), {"d": document_id, "l": lot_code})
+def _try_link(conn: Connection, outcome: IngestOutcome, lot_code: str) -> bool:
+    """Link, or keep the document stored and say why it was not linked."""
+    try:
+        with conn.begin_nested():
+            _link(conn, outcome.document_id, lot_code)
+    except Exception as exc:
+        refusal = translate(exc)
+        if not isinstance(refusal, DecisionRefused):
+            raise
+        outcome.link_refused = str(refusal)
+        return False
+    outcome.linked_lots.append(lot_code)
+    return True
+
+
+def _link(conn: Connection, document_id: int, lot_code: str, reason: str | None = None) -> None:
+    conn.execute(text("SELECT quality.link_document(:d, :l, NULL, NULL, :r)"),
+                 {"d": document_id, "l": lot_code, "r": reason})
 
 
 def _link_item_of(conn: Connection, document_id: int, lot_code: str) -> None:
     """An SDS covers the item from its supplier: link it to both."""
     item, supplier = conn.execute(text("SELECT item_id, supplier_id FROM erp.lots "
                                        "WHERE lot_code = :c"), {"c": lot_code}).one()
-    conn.execute(text("SELECT quality.link_document(:d, NULL, :i, :s)"),
+    conn.execute(text("SELECT quality.link_document(:d, NULL, :i, :s, NULL)"),
                  {"d": document_id, "i": item, "s": supplier})
 
 
@@ -149,9 +188,17 @@ def lot_candidates(session: UserSession, code: str) -> list[LotCandidate]:
         return _ranked(conn, code)
 
 
-def link(session: UserSession, document_id: int, lot_code: str) -> None:
+def link(session: UserSession, document_id: int, lot_code: str,
+         reason: str | None = None) -> None:
+    """Link a document to a lot; one whose product, supplier or lot number differ from the
+    lot's is refused unless a reason is given (and then never counts as the lot's COA)."""
     with translated(), session.engine.begin() as conn:
-        _link(conn, document_id, lot_code)
+        _link(conn, document_id, lot_code, reason)
+
+
+def confirm_link(session: UserSession, link_id: int, reason: str) -> None:
+    """The second person's confirmation of a link made despite a mismatch."""
+    _call(session, "SELECT quality.confirm_document_link(:k, :r)", {"k": link_id, "r": reason})
 
 
 @dataclass(frozen=True)
@@ -230,7 +277,7 @@ def set_kind(session: UserSession, document_id: int, kind: str, reason: str) -> 
 
 def link_item(session: UserSession, document_id: int, item_id: int,
               supplier_id: int | None = None) -> None:
-    _call(session, "SELECT quality.link_document(:d, NULL, :i, :s)",
+    _call(session, "SELECT quality.link_document(:d, NULL, :i, :s, NULL)",
           {"d": document_id, "i": item_id, "s": supplier_id})
 
 

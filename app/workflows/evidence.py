@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from app import __version__
-from app.db import schema_version
+from app.db import audit_witness, schema_version
 from app.db.queries import decisions as decision_queries
 from app.db.queries import dossier as q
 from app.db.queries import lot_detail
@@ -88,6 +88,7 @@ def _lot_data(conn: Connection, session: UserSession, lot_code: str,
         trail=q.lot_trail(conn, keys, [d.id for d in documents]),
         generated_by=_who(session),
         generated_at=now,
+        audit_head=audit_witness.read_head(conn).describe(),
     )
 
 
@@ -180,6 +181,14 @@ def _add_files(writer: BundleWriter, conn: Connection, data: lot_report.LotDossi
     return altered
 
 
+def _audit_head(conn: Connection, session: UserSession) -> dict[str, object]:
+    """The chain head the bundle was made at; this workstation witnesses it too."""
+    head = audit_witness.read_head(conn)
+    audit_witness.record(head, by=session.person.username, what="evidence bundle")
+    return {"row_id": head.row_id, "row_hash": head.row_hash, "at": head.at.isoformat(),
+            "database_id": head.database_id}
+
+
 def _header(conn: Connection, session: UserSession, data: lot_report.LotDossierData,
             now: dt.datetime) -> dict[str, object]:
     schema = schema_version.read_status(conn)
@@ -197,6 +206,7 @@ def _header(conn: Connection, session: UserSession, data: lot_report.LotDossierD
         "schema_version_source": "database" if schema.revision else "application",
         "generator": f"Lotproof {__version__}",
         "audit_entries": len(data.trail),
+        "audit_head": _audit_head(conn, session),
         "verify": "unzip, then `sha256sum -c MANIFEST.sha256`; or `lotproof evidence --verify "
                   "FILE`",
     }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from app.db import audit_witness
 from app.db.engine import make_engine
 from app.db.errors import DatabaseUnavailable, LoginFailed
 from app.db.read_replica import read_replica_url
@@ -62,6 +63,20 @@ def login(target: ServerTarget, username: str, password: str) -> UserSession:
         except (DatabaseUnavailable, LoginFailed) as exc:
             session.read_problem = f"read replica not in use ({exc}); reading from the primary"
             log.warning(session.read_problem)
+    return session
+
+
+def workstation_login(target: ServerTarget, username: str, password: str) -> UserSession:
+    """A person starts work at a workstation, which remembers, outside the database, the audit
+    chain head it found (so a trail shortened or rewritten later is caught by `audit verify`)."""
+    session = login(target, username, password)
+    try:
+        with session.reader.connect() as conn:
+            head = audit_witness.read_head(conn)
+    except Exception as exc:  # a witness is extra evidence, never a reason not to work
+        log.warning("could not read the audit chain head at login: %s", exc)
+    else:
+        audit_witness.record(head, by=session.person.username, what="workstation session")
     return session
 
 

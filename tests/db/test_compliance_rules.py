@@ -61,13 +61,14 @@ def _open_exception(owner: Engine, type_: str, key: str) -> Any:
             "WHERE type = :t AND key = :k AND closed_at IS NULL"), {"t": type_, "k": key}).first()
 
 
-def _verify_all(session: UserSession, document_id: int) -> None:
+def _verify_all(session: UserSession, verifier: UserSession, document_id: int) -> None:
+    """The inspector confirms every value; a second person verifies."""
     review = documents.review(session, document_id)
     for f in review.fields:
         documents.confirm_field(session, f.id)
     for r in review.results:
         documents.confirm_result(session, r.id)
-    documents.verify(session, document_id)
+    documents.verify(verifier, document_id)
 
 
 def test_an_out_of_spec_coa_holds_the_lot_and_routes_an_exception_closed_by_acting(
@@ -75,7 +76,7 @@ def test_an_out_of_spec_coa_holds_the_lot_and_routes_an_exception_closed_by_acti
         compliance_officer: UserSession, approver: UserSession, tmp_path: Path) -> None:
     path, lot, _ = coa_for_a_quarantine_lot(owner_engine, tmp_path, seed=5, out_of_spec=True)
     outcome = documents.ingest(inspector, path, lot_code=lot)
-    _verify_all(inspector, outcome.document_id)
+    _verify_all(inspector, approver, outcome.document_id)
     assert decisions.lot_state(inspector, lot).status == "hold"  # type: ignore[union-attr]
     held = decisions.history(inspector, lot)[-1]
     assert held.action == "rule_hold" and held.reason is not None
@@ -190,7 +191,8 @@ def test_a_customer_needing_180_days_is_refused_a_90_day_lot_and_allocation_skip
 
 
 def test_an_sds_past_its_review_period_raises_an_exception(
-        owner_engine: Engine, inspector: UserSession, compliance_officer: UserSession) -> None:
+        owner_engine: Engine, inspector: UserSession, compliance_officer: UserSession,
+        approver: UserSession) -> None:
     item_id, supplier_id, product = _one(owner_engine, """
         SELECT i.id, l.supplier_id, i.name FROM erp.items i JOIN erp.lots l ON l.item_id = i.id
         WHERE l.supplier_id IS NOT NULL ORDER BY i.id LIMIT 1""")
@@ -201,7 +203,7 @@ def test_an_sds_past_its_review_period_raises_an_exception(
     if outcome.kind != "sds":
         documents.set_kind(inspector, outcome.document_id, "sds", "It is a safety data sheet")
     documents.link_item(inspector, outcome.document_id, item_id, supplier_id)
-    _verify_all(inspector, outcome.document_id)
+    _verify_all(inspector, approver, outcome.document_id)
     assert _scalar(owner_engine, "SELECT revision_date FROM quality.documents WHERE id = :d",
                    d=outcome.document_id) == dt.date(2021, 3, 1)
 

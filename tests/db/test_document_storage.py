@@ -29,13 +29,22 @@ def inspector(db: ServerTarget) -> Iterator[UserSession]:
     session.close()
 
 
+@pytest.fixture
+def verifier(db: ServerTarget) -> Iterator[UserSession]:
+    """The second person who verifies what the inspector entered (EU GMP Annex 11 §6)."""
+    session = login(db, "arlo.approver", DEMO_PASSWORDS["arlo.approver"])
+    yield session
+    session.close()
+
+
 def _count(owner: Engine, sql: str, **params: object) -> int:
     with owner.connect() as conn:
         return int(conn.execute(text(sql), params).scalar_one())
 
 
 def test_a_coa_is_stored_once_matched_to_its_lot_reviewed_and_lets_the_lot_release(
-        db: ServerTarget, owner_engine: Engine, inspector: UserSession, tmp_path: Path) -> None:
+        db: ServerTarget, owner_engine: Engine, inspector: UserSession, verifier: UserSession,
+        tmp_path: Path) -> None:
     path, lot, supplier_lot = coa_for_a_quarantine_lot(owner_engine, tmp_path)
     outcome = documents.ingest(inspector, path)
     assert outcome.created and outcome.kind == "coa"
@@ -59,16 +68,19 @@ def test_a_coa_is_stored_once_matched_to_its_lot_reviewed_and_lets_the_lot_relea
     with pytest.raises(DecisionRefused, match="needs a reason"):
         documents.correct_field(inspector, lot_field.id, "X", "  ")
     product = next(f for f in review.fields if f.name == "product_name")
-    documents.correct_field(inspector, product.id, "Corrected product name", "Typo on the COA")
+    corrected = f"{product.value} 25 kg"
+    documents.correct_field(inspector, product.id, corrected, "Typo on the COA")
     for f in review.fields:
         documents.confirm_field(inspector, f.id)
     for r in review.results:
         documents.confirm_result(inspector, r.id)
-    documents.verify(inspector, outcome.document_id)
+    with pytest.raises(DecisionRefused, match="another person verifies"):
+        documents.verify(inspector, outcome.document_id)  # who entered and corrected it
+    documents.verify(verifier, outcome.document_id)
     reviewed = documents.review(inspector, outcome.document_id)
     fixed = next(f for f in reviewed.fields if f.name == "product_name")
     assert fixed.value == product.value  # the value as read is kept
-    assert fixed.current == "Corrected product name" and fixed.corrected_by == "ivy.inspector"
+    assert fixed.current == corrected and fixed.corrected_by == "ivy.inspector"
     with pytest.raises(DecisionRefused, match="can no longer be changed"):
         documents.confirm_field(inspector, fixed.id)
 
@@ -79,7 +91,7 @@ def test_a_coa_is_stored_once_matched_to_its_lot_reviewed_and_lets_the_lot_relea
             "WHERE action = 'document.field.correct' AND username = 'ivy.inspector' "
             "AND new_values ->> 'id' = :f"), {"f": str(product.id)}).one()
     assert audit[0] == "document.field.correct" and audit[1] == "Typo on the COA"
-    assert audit[2] is None and audit[3] == "Corrected product name"
+    assert audit[2] is None and audit[3] == corrected
 
     blockers = decisions.release_blockers(inspector, lot)
     assert not any("COA" in b for b in blockers)
@@ -87,7 +99,8 @@ def test_a_coa_is_stored_once_matched_to_its_lot_reviewed_and_lets_the_lot_relea
 
 
 def test_an_out_of_spec_coa_holds_the_lot_and_blocks_its_release(
-        db: ServerTarget, owner_engine: Engine, inspector: UserSession, tmp_path: Path) -> None:
+        db: ServerTarget, owner_engine: Engine, inspector: UserSession, verifier: UserSession,
+        tmp_path: Path) -> None:
     path, lot, _ = coa_for_a_quarantine_lot(owner_engine, tmp_path, seed=4, out_of_spec=True)
     outcome = documents.ingest(inspector, path, lot_code=lot)
     review = documents.review(inspector, outcome.document_id)
@@ -95,7 +108,7 @@ def test_an_out_of_spec_coa_holds_the_lot_and_blocks_its_release(
         documents.confirm_field(inspector, f.id)
     for r in review.results:
         documents.confirm_result(inspector, r.id)
-    documents.verify(inspector, outcome.document_id)
+    documents.verify(verifier, outcome.document_id)
     # Verifying the COA applied the company's spec: the lot is on hold, the failing row named.
     held = decisions.history(inspector, lot)[-1]
     assert (held.action, held.to_status) == ("rule_hold", "hold")

@@ -100,10 +100,22 @@ def test_drop_a_coa_on_a_lot_review_correct_confirm_verify(
     qtbot.waitUntil(lambda: review.review is not None and all(
         f.confirmed_by for f in review.review.fields) and all(
         r.confirmed_by for r in review.review.results), timeout=TIMEOUT)
+    # Who entered and corrected the values does not verify them (EU GMP Annex 11 §6) ...
     review.verify()
-    qtbot.waitUntil(lambda: review.review is not None
-                    and review.review.summary.status == "verified", timeout=TIMEOUT)
-    assert not review.verify_button.isEnabled()
+    qtbot.waitUntil(lambda: "another person verifies" in review.message.text(), timeout=TIMEOUT)
+    # ... a second person does, in their own review window.
+    approver = login(db, "arlo.approver", DEMO_PASSWORDS["arlo.approver"])
+    second = DocumentReviewDialog(approver, runner, review.document_id)
+    second.changed.connect(panel.document_changed)  # as the approver's own window would
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitUntil(lambda: second.review is not None, timeout=TIMEOUT)
+    second.verify()
+    qtbot.waitUntil(lambda: second.review is not None
+                    and second.review.summary.status == "verified", timeout=TIMEOUT)
+    assert not second.verify_button.isEnabled()
+    second.close()
+    approver.close()
     # The lot's documents tab shows the verified COA.
     browser = window.lot_browser
     qtbot.waitUntil(lambda: browser.current_view is not None and any(
@@ -120,7 +132,7 @@ def test_drop_a_coa_on_a_lot_review_correct_confirm_verify(
             "SELECT action, username, reason FROM audit.trail WHERE action LIKE 'document.%' "
             "ORDER BY id")).all()
     owner.dispose()
-    assert linked == [("verified", "ivy.inspector")]
+    assert linked == [("verified", "arlo.approver")]
     actions = [a for a, _u, _r in trail]
     assert {"document.store", "document.link", "document.field.correct",
             "document.field.confirm", "document.verify"} <= set(actions)

@@ -78,6 +78,7 @@ SITES = (
     ("HBV", "Harborview Distribution Center", "88 Quay Road, Saltmarsh"),
     ("PRG", "Prairie Gate Distribution Center", "400 Gate Avenue, Millfield"),
 )
+LEGAL_FORMS = ["Ltd", "GmbH", "Inc.", "S.A.", "B.V.", "LLC"]
 SUPPLIER_KINDS = ["Ingredients", "Chemicals", "Nutrition", "Laboratories", "Botanicals",
                   "Chemie", "Organics", "Industries"]
 CUSTOMER_KINDS = ["Foods", "Bakery", "Nutrition Co.", "Pharma", "Coatings", "Beverages",
@@ -191,7 +192,8 @@ def build_catalog(rng: random.Random, *, suppliers: int, customers: int, bins_pe
     supplier_list: list[SupplierRow] = []
     supplier_rows: list[tuple[object, ...]] = []
     for n in range(1, suppliers + 1):
-        name = company_name(rng, SUPPLIER_KINDS, used)
+        # Real suppliers carry their legal form, and their COAs' letterheads show it.
+        name = f"{company_name(rng, SUPPLIER_KINDS, used)} {LEGAL_FORMS[n % len(LEGAL_FORMS)]}"
         status = rng.choices(
             ["approved", "conditional", "pending", "suspended", "disqualified"],
             [85, 8, 3, 3, 1],

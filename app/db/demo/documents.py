@@ -91,7 +91,7 @@ def _page(title: str, supplier: str) -> tuple[io.BytesIO, canvas.Canvas]:
     c.setFont("Helvetica-Bold", 15)
     c.drawString(20 * mm, 275 * mm, supplier)
     c.setFont("Helvetica", 9)
-    c.drawString(20 * mm, 269 * mm, "Quality Control Department — demo document, fictional company")
+    c.drawString(20 * mm, 269 * mm, "Quality Control Department — demo document, invented for Lotproof")
     c.setFont("Helvetica-Bold", 13)
     c.drawString(20 * mm, 255 * mm, title)
     return out, c

@@ -73,6 +73,7 @@ def seed_demo(admin_url: URL, engine: Engine, *, scale: str = "small", seed: int
             progress("indexes", 0, len(indexes))
         _recreate_indexes(conn, indexes, progress)
         _finish(conn)
+        _record_loaded_statuses(conn)
         conn.commit()
     with engine.connect() as sa_conn:
         sa_conn.execute(text("ANALYZE"))
@@ -210,6 +211,19 @@ def _finish(conn: psycopg.Connection[tuple[object, ...]]) -> None:
         "INSERT INTO quality.settings (key, value) VALUES ('demo', 'true') "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
+
+
+def _record_loaded_statuses(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """The loaded lots' statuses enter the audit trail as the demo load's doing: `audit verify`
+    compares every lot's status with the last one the trail recorded (quarantine by default, as
+    every receipt lands there), and the rows were copied in with the triggers off. (All lots:
+    after `--reset` the new lots reuse the ids of lots the trail recorded before.)"""
+    conn.execute("SET LOCAL session_replication_role = origin")
+    conn.execute("SELECT quality._audit_context('demo.load', 'demo data loaded', NULL)")
+    conn.execute("""
+        SELECT audit.append('demo.load', 'erp.lots', l.lot_code, l.id, NULL,
+                            jsonb_build_object('status', l.status), 'demo data loaded', NULL)
+        FROM (SELECT id, lot_code, status FROM erp.lots ORDER BY id) l""")
 
 
 def ensure_demo_users(engine: Engine) -> list[str]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, Text
+from sqlalchemy import BigInteger, Index, Integer, Text, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,3 +55,31 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(Text)
+
+
+class Context(Base):
+    """What the audit trigger records for the changes of this transaction (action, reason,
+    signature), one row per server process. Written only by Lotproof's functions, so no session
+    can name an action or borrow a signature for its own changes; a row left by an earlier
+    transaction of the same process is ignored (its `xact` differs)."""
+
+    __tablename__ = "context"
+    __table_args__ = {"schema": SCHEMA}
+
+    backend_pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    xact: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    signature_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Identity(Base):
+    """This database's identity, under which workstations and verify runs witness the chain
+    head outside the database (app/db/audit_witness.py)."""
+
+    __tablename__ = "identity"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=text("gen_random_uuid()"))
+    created_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())

@@ -48,6 +48,10 @@ class User(Base):
         CheckConstraint(
             "role IN (" + ", ".join(repr(r) for r in GROUP_ROLES) + ")", name="role"
         ),
+        # A manifestation names one person: no two active people share a printed name.
+        Index("uq_users_printed_name_active",
+              text("lower(regexp_replace(btrim(printed_name), '\\s+', ' ', 'g'))"), unique=True,
+              postgresql_where=text("active")),
         {"schema": SCHEMA},
     )
 
@@ -61,6 +65,12 @@ class User(Base):
     locked_at: Mapped[dt.datetime | None] = mapped_column(TZ)
     must_change_password: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     password_changed_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())
+    # A password an administrator set (at enrolment or a reset) is known to that administrator:
+    # the person signs only after setting their own and a second person checking who they are.
+    password_set_by: Mapped[str | None] = mapped_column(Text)
+    password_set_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    identity_verified_by: Mapped[str | None] = mapped_column(Text)
+    identity_verified_at: Mapped[dt.datetime | None] = mapped_column(TZ)
 
 
 class Setting(Base):
@@ -221,6 +231,12 @@ class DocumentLink(Base):
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("erp.suppliers.id"))
     linked_by: Mapped[str] = mapped_column(Text)
     linked_at: Mapped[dt.datetime] = mapped_column(TZ)
+    # Where the document's product, supplier or lot number differ from the lot's: such a link
+    # needs a reason and a second person, and never stands in for the lot's own COA.
+    mismatches: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    confirmed_by: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
 
 
 class ItemSpec(Base):

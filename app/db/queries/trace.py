@@ -1,7 +1,7 @@
 """Forward and backward traceability, computed in the database in one round trip.
 
-The work is done by `quality.trace_forward` and `quality.trace_backward` (migration 0005,
-app/db/sql/0005_trace_functions.sql). The genealogy walk is a recursive CTE over the indexed `erp.lot_genealogy` edges. It carries the
+The work is done by `quality.trace_forward` and `quality.trace_backward` (app/db/sql/trace.sql).
+The genealogy walk is a recursive CTE over the indexed `erp.lot_genealogy` edges. It carries the
 path it took, refuses to revisit a lot on its own path (so rework cycles end), and reports each
 lot once, at the shallowest depth it was reached, with that path. The same statement then collects
 what the traced lots became: stock by location, stock in transit, shipments, open order

@@ -9,12 +9,38 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.db.migrate import run_sql_file
+from app.db.migrate import execute_sql
 
 revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+DATA_AND_GRANTS = """
+-- Group roles carry the permissions; each person is a login role that is a member of one.
+-- Roles are cluster-wide, so creating them is idempotent (several databases may share a cluster).
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['lotproof_inspector', 'lotproof_approver', 'lotproof_compliance',
+                             'lotproof_admin', 'lotproof_auditor']
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END $$;
+
+GRANT USAGE ON SCHEMA erp, quality, audit TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA erp, quality TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+"""
 
 
 def upgrade() -> None:
@@ -377,7 +403,7 @@ def upgrade() -> None:
     schema='erp'
     )
     op.create_index(op.f('ix_returns_lot_id'), 'returns', ['lot_id'], unique=False, schema='erp')
-    run_sql_file("0001_roles_and_users.sql")
+    execute_sql(DATA_AND_GRANTS)
 
 
 def downgrade() -> None:

@@ -9,12 +9,67 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.db.migrate import run_sql_file
+from app.db.migrate import execute_sql
 
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
+
+
+DATA_AND_GRANTS = """
+-- The audit trail: append-only and hash-chained (21 CFR 11.10(e), EU GMP Annex 11 §9, §12).
+--
+-- Rows are appended only by audit.append(), which serialises on the chain head so each row
+-- carries the hash of the row before it. The canonical text of a row (what is hashed) is the
+-- fields below joined by the unit separator, NULL as \\N, the time in UTC with microseconds and
+-- JSON as PostgreSQL's jsonb text; `lotproof audit verify` recomputes it independently.
+INSERT INTO audit.chain_head (id, last_id, last_hash)
+VALUES (1, 0, encode(sha256(convert_to('lotproof audit genesis', 'UTF8')), 'hex'));
+
+GRANT SELECT ON audit.trail, audit.chain_head TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
+-- Electronic signatures (21 CFR 11.50, 11.70, 11.100, 11.200, 11.300; EU GMP Annex 11 §14)
+-- and the account rules around them: lock-out after failed attempts, forced password change
+-- after an administrator's reset, password ageing.
+INSERT INTO quality.settings (key, value) VALUES
+    ('signature_max_connection_age_seconds', '10'),
+    ('signature_max_failures', '3'),
+    ('password_max_age_days', '180')
+ON CONFLICT (key) DO NOTHING;
+
+-- The lot status machine and the decisions that move a lot through it.
+--
+-- quality.lot_status_transitions is the one definition: every decision function looks its move
+-- up there (who may make it, how many signatures) and refuses anything else; the workstation
+-- reads the same table to offer only the moves a person may make.
+INSERT INTO quality.lot_status_transitions
+    (action, from_status, to_status, roles, signatures_required, meaning, needs_reason) VALUES
+('hold', 'quarantine', 'hold', '{lotproof_inspector,lotproof_approver,lotproof_compliance}', 1, 'Placed on hold', true),
+('hold', 'available', 'hold', '{lotproof_inspector,lotproof_approver,lotproof_compliance}', 1, 'Placed on hold', true),
+('release', 'quarantine', 'available', '{lotproof_approver,lotproof_compliance}', 1, 'Released', false),
+('release', 'hold', 'available', '{lotproof_approver,lotproof_compliance}', 1, 'Released', true),
+('reject', 'quarantine', 'rejected', '{lotproof_approver,lotproof_compliance}', 1, 'Rejected', true),
+('reject', 'hold', 'rejected', '{lotproof_approver,lotproof_compliance}', 1, 'Rejected', true),
+('reject', 'expired', 'rejected', '{lotproof_approver,lotproof_compliance}', 1, 'Rejected', true),
+('disposition', 'rejected', 'available', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
+('disposition', 'rejected', 'rework', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
+('disposition', 'rejected', 'repack', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
+('disposition', 'rejected', 'return_to_vendor', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
+('disposition', 'rejected', 'scrap', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
+('expire', 'quarantine', 'expired', '{}', 0, NULL, false),
+('expire', 'available', 'expired', '{}', 0, NULL, false),
+('expire', 'hold', 'expired', '{}', 0, NULL, false),
+('recall_hold', 'quarantine', 'hold', '{lotproof_compliance}', 1, 'Placed on hold (recall)', true),
+('recall_hold', 'available', 'hold', '{lotproof_compliance}', 1, 'Placed on hold (recall)', true);
+
+-- Login roles read; they change nothing but through the functions granted below.
+GRANT SELECT ON ALL TABLES IN SCHEMA quality, audit TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA quality, audit, erp FROM PUBLIC;
+"""
 
 
 def upgrade() -> None:
@@ -208,9 +263,7 @@ def upgrade() -> None:
     op.add_column('users', sa.Column('locked_at', postgresql.TIMESTAMP(timezone=True), nullable=True), schema='quality')
     op.add_column('users', sa.Column('must_change_password', sa.Boolean(), server_default=sa.text('false'), nullable=False), schema='quality')
     op.add_column('users', sa.Column('password_changed_at', postgresql.TIMESTAMP(timezone=True), server_default=sa.text('now()'), nullable=False), schema='quality')
-    for name in ("0002_audit_trail.sql", "0002_signatures_and_users.sql",
-                 "0002_lot_decisions.sql", "0002_audit_hooks_and_grants.sql"):
-        run_sql_file(name)
+    execute_sql(DATA_AND_GRANTS)
 
 
 def downgrade() -> None:

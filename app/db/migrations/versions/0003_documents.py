@@ -9,12 +9,23 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.db.migrate import run_sql_file
+from app.db.migrate import apply_definitions, execute_sql
 
 revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
+
+
+GRANTS = """
+GRANT SELECT ON quality.extracted_fields TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+"""
+
+MATCH_KEY_INDEXES = """
+CREATE INDEX ix_lots_supplier_lot_match_key ON erp.lots (quality.lot_match_key(supplier_lot_code));
+CREATE INDEX ix_lots_lot_code_match_key ON erp.lots (quality.lot_match_key(lot_code));
+"""
 
 
 def upgrade() -> None:
@@ -50,7 +61,9 @@ def upgrade() -> None:
     op.add_column('coa_results', sa.Column('corrected_by', sa.Text(), nullable=True), schema='quality')
     op.add_column('coa_results', sa.Column('corrected_at', postgresql.TIMESTAMP(timezone=True), nullable=True), schema='quality')
     op.add_column('coa_results', sa.Column('correction_reason', sa.Text(), nullable=True), schema='quality')
-    run_sql_file("0003_documents.sql")
+    execute_sql(GRANTS)
+    apply_definitions("lot_matching")  # the indexes below are on its expression
+    execute_sql(MATCH_KEY_INDEXES)
 
 
 def downgrade() -> None:

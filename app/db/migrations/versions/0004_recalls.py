@@ -9,12 +9,18 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.db.migrate import run_sql_file
+from app.db.migrate import execute_sql
 
 revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
+
+
+DATA_AND_GRANTS = """
+GRANT SELECT ON quality.recalls, quality.recall_lots TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+"""
 
 
 def upgrade() -> None:
@@ -52,7 +58,7 @@ def upgrade() -> None:
     schema='quality'
     )
     op.create_index('ix_recall_lots_lot_id', 'recall_lots', ['lot_id'], unique=False, schema='quality')
-    run_sql_file("0004_recalls.sql")
+    execute_sql(DATA_AND_GRANTS)
 
 
 def downgrade() -> None:

@@ -5,7 +5,6 @@ Revises: 0004
 Create Date: 2026-11-25
 """
 
-from app.db.migrate import run_sql_file
 
 revision = "0005"
 down_revision = "0004"
@@ -14,7 +13,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    run_sql_file("0005_trace_functions.sql")
+    pass  # its functions live in app/db/sql/ and are applied at every upgrade
 
 
 def downgrade() -> None:

@@ -9,12 +9,61 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.db.migrate import run_sql_file
+from app.db.migrate import execute_sql
 
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
+
+
+DATA_AND_GRANTS = """
+INSERT INTO quality.settings (key, value) VALUES
+    ('sds_review_days', '1095'),
+    ('hold_review_days', '14'),
+    ('expiry_horizon_days', '90'),
+    ('expiry_urgent_days', '30'),
+    ('document_grace_days', '2'),
+    ('return_window_days', '60'),
+    ('excursion_auto_hold', 'true')
+ON CONFLICT (key) DO NOTHING;
+
+INSERT INTO quality.exception_routes (type, title, owner_role, severity, priority) VALUES
+    ('shipped_on_hold', 'Shipped while on hold', 'lotproof_compliance', 'critical', 1),
+    ('temperature_excursion', 'Temperature excursion', 'lotproof_compliance', 'critical', 1),
+    ('out_of_spec', 'COA result out of specification', 'lotproof_compliance', 'high', 2),
+    ('short_dated_allocation', 'Allocation short of the customer''s shelf life', 'lotproof_approver', 'high', 2),
+    ('supplier_document_overdue', 'Supplier COA overdue', 'lotproof_compliance', 'medium', 3),
+    ('expiring_stock', 'Stock expiring soon', 'lotproof_approver', 'medium', 3),
+    ('old_hold', 'Hold not reviewed', 'lotproof_compliance', 'medium', 3),
+    ('sds_out_of_date', 'SDS past its review period', 'lotproof_compliance', 'medium', 4),
+    ('missing_document', 'Required document missing', 'lotproof_inspector', 'medium', 4),
+    ('unverified_document', 'Document waiting for review', 'lotproof_inspector', 'low', 5),
+    ('return_awaiting_inspection', 'Customer return waiting for inspection', 'lotproof_inspector', 'medium', 3),
+    ('quantity_mismatch', 'Received quantity differs from the order', 'lotproof_inspector', 'low', 5);
+
+INSERT INTO quality.retention_rules (record_type, years, basis) VALUES
+    ('fsma204_tracking_event', 2, 'FSMA 204 (21 CFR 1.1455): 2 years from creation'),
+    ('coa_document', 5, 'company policy: 5 years after upload'),
+    ('quality_decision', 7, 'drug and supplement GMP records: at least 1 year past expiry; 7 years kept'),
+    ('audit_trail', 10, 'company policy: 10 years'),
+    ('recall', 10, 'company policy: 10 years after opening');
+
+INSERT INTO quality.lot_status_transitions
+    (action, from_status, to_status, roles, signatures_required, meaning, needs_reason) VALUES
+('rule_hold', 'quarantine', 'hold', '{}', 0, NULL, true),
+('rule_hold', 'available', 'hold', '{}', 0, NULL, true);
+
+GRANT SELECT ON ALL TABLES IN SCHEMA quality TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
+-- Every workstation reads the schema version it is talking to (refused when newer than it knows).
+GRANT USAGE ON SCHEMA public TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
+GRANT SELECT ON public.alembic_version TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+"""
 
 
 def upgrade() -> None:
@@ -155,7 +204,7 @@ def upgrade() -> None:
     op.add_column('item_specs', sa.Column('spec_version_id', sa.BigInteger(), nullable=True), schema='quality')
     op.create_foreign_key(op.f('fk_item_specs_spec_version_id_spec_versions'), 'item_specs', 'spec_versions', ['spec_version_id'], ['id'], source_schema='quality', referent_schema='quality')
     op.add_column('lot_decisions', sa.Column('rule_versions', postgresql.JSONB(astext_type=sa.Text()), nullable=True), schema='quality')
-    run_sql_file("0006_rules_and_exceptions.sql")
+    execute_sql(DATA_AND_GRANTS)
 
 
 def downgrade() -> None:

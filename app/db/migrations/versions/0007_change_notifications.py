@@ -5,7 +5,6 @@ Revises: 0006
 Create Date: 2026-11-25
 """
 
-from app.db.migrate import run_sql_file
 
 revision = "0007"
 down_revision = "0006"
@@ -14,7 +13,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    run_sql_file("0007_change_notifications.sql")
+    pass  # its functions live in app/db/sql/ and are applied at every upgrade
 
 
 def downgrade() -> None:

@@ -5,7 +5,6 @@ Revises: 0007
 Create Date: 2026-11-25
 """
 
-from app.db.migrate import run_sql_file
 
 revision = "0008"
 down_revision = "0007"
@@ -14,7 +13,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    run_sql_file("0008_lot_lock_mode.sql")
+    pass  # its functions live in app/db/sql/ and are applied at every upgrade
 
 
 def downgrade() -> None:

@@ -1,3 +1,7 @@
+-- Every workstation hears what changed, from the database itself (LISTEN/NOTIFY).
+--
+-- requires: audit_trail
+
 -- Every workstation hears what changed, within a second, from the database itself: statement
 -- triggers send one NOTIFY per statement on the channel `lotproof_changes` (delivered at commit,
 -- never for work rolled back), whoever made the change: a workstation, the ERP, a script.
@@ -5,11 +9,10 @@
 -- Payload (JSON, under PostgreSQL's 8,000-byte limit): {"kind": "lot"|"document"|"decision"|
 -- "exception", "codes": [lot codes, at most 100], "ids": [ids, at most 100], "many": true when
 -- the statement touched more (the listener then reloads instead of refreshing rows)}.
-
-CREATE FUNCTION quality._notify_change(p_kind text, p_codes text[], p_ids bigint[], p_count bigint)
+CREATE OR REPLACE FUNCTION quality._notify_change(p_kind text, p_codes text[], p_ids bigint[], p_count bigint)
 RETURNS void
 LANGUAGE sql
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_notify('lotproof_changes', jsonb_strip_nulls(jsonb_build_object(
         'kind', p_kind,
@@ -20,8 +23,8 @@ AS $$
 $$;
 
 -- erp.lots: new lots, and changes a screen shows (status, dates, codes).
-CREATE FUNCTION quality.notify_lots_inserted() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+CREATE OR REPLACE FUNCTION quality.notify_lots_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM quality._notify_change('lot',
         ARRAY(SELECT n.lot_code FROM new_rows n ORDER BY n.id LIMIT 100), NULL,
@@ -29,8 +32,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION quality.notify_lots_updated() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+CREATE OR REPLACE FUNCTION quality.notify_lots_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_codes text[];
     v_count bigint;
@@ -44,17 +47,10 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER lots_notify_insert AFTER INSERT ON erp.lots
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION quality.notify_lots_inserted();
-CREATE TRIGGER lots_notify_update AFTER UPDATE ON erp.lots
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION quality.notify_lots_updated();
-
 -- Decisions (the approvals inbox), documents and their links, exceptions: rows of one table
 -- with a lot or a document behind them.
-CREATE FUNCTION quality.notify_rows() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+CREATE OR REPLACE FUNCTION quality.notify_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_codes text[];
     v_ids bigint[];
@@ -79,19 +75,23 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER lot_decisions_notify_insert AFTER INSERT ON quality.lot_decisions
+CREATE OR REPLACE TRIGGER lots_notify_insert AFTER INSERT ON erp.lots
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION quality.notify_lots_inserted();
+CREATE OR REPLACE TRIGGER lots_notify_update AFTER UPDATE ON erp.lots
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION quality.notify_lots_updated();
+CREATE OR REPLACE TRIGGER lot_decisions_notify_insert AFTER INSERT ON quality.lot_decisions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
-CREATE TRIGGER lot_decisions_notify_update AFTER UPDATE ON quality.lot_decisions
+CREATE OR REPLACE TRIGGER lot_decisions_notify_update AFTER UPDATE ON quality.lot_decisions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
-CREATE TRIGGER documents_notify_insert AFTER INSERT ON quality.documents
+CREATE OR REPLACE TRIGGER documents_notify_insert AFTER INSERT ON quality.documents
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
-CREATE TRIGGER documents_notify_update AFTER UPDATE ON quality.documents
+CREATE OR REPLACE TRIGGER documents_notify_update AFTER UPDATE ON quality.documents
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
-CREATE TRIGGER document_links_notify AFTER INSERT ON quality.document_links
+CREATE OR REPLACE TRIGGER document_links_notify AFTER INSERT ON quality.document_links
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
-CREATE TRIGGER exceptions_notify_insert AFTER INSERT ON quality.exceptions
+CREATE OR REPLACE TRIGGER exceptions_notify_insert AFTER INSERT ON quality.exceptions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
-CREATE TRIGGER exceptions_notify_update AFTER UPDATE ON quality.exceptions
+CREATE OR REPLACE TRIGGER exceptions_notify_update AFTER UPDATE ON quality.exceptions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
-
-REVOKE EXECUTE ON FUNCTION quality._notify_change(text, text[], bigint[], bigint) FROM PUBLIC;

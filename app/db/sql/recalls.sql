@@ -1,22 +1,12 @@
--- Recalls and mock recalls: the scope is fixed when the recall is opened (the source lots and
--- every lot made from them), one signed decision holds every affected lot still in the company's
--- hands with the recall as its reason, and affected open order allocations are flagged for the ERP.
+-- Recalls and mock recalls: scope fixed at opening, one signature holds every affected lot in hand.
+--
+-- requires: audit_trail
 
-CREATE TRIGGER audit_recalls AFTER INSERT OR UPDATE OR DELETE ON quality.recalls
-    FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
-CREATE TRIGGER audit_recall_lots AFTER INSERT OR UPDATE OR DELETE ON quality.recall_lots
-    FOR EACH ROW EXECUTE FUNCTION audit.log_change('lot_id');
-CREATE TRIGGER recalls_never_deleted BEFORE DELETE ON quality.recalls
-    FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
-CREATE TRIGGER allocation_flags_audited AFTER UPDATE OF flagged ON erp.allocations
-    FOR EACH ROW WHEN (OLD.flagged IS DISTINCT FROM NEW.flagged)
-    EXECUTE FUNCTION audit.log_change('id');
-
-CREATE FUNCTION quality.open_recall(p_lot_codes text[], p_reason text, p_class text,
+CREATE OR REPLACE FUNCTION quality.open_recall(p_lot_codes text[], p_reason text, p_class text,
                                     p_regulator_reference text, p_mock boolean)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id bigint;
@@ -61,9 +51,9 @@ BEGIN
 END $$;
 
 -- What the mass-hold signature signs: the recall and the exact lots it holds.
-CREATE FUNCTION quality.recall_digest(p_recall_id bigint) RETURNS text
+CREATE OR REPLACE FUNCTION quality.recall_digest(p_recall_id bigint) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT encode(sha256(convert_to(concat_ws(chr(31), r.id::text, r.number, r.reason,
                r.recall_class, coalesce(r.regulator_reference, '\N'), r.opened_by,
@@ -76,11 +66,11 @@ $$;
 
 -- One signed decision: hold every affected lot still in the company's hands (stock on hand or
 -- in transit), with the recall as its reason; flag affected open allocations for the ERP.
-CREATE FUNCTION quality.recall_hold(p_recall_id bigint,
+CREATE OR REPLACE FUNCTION quality.recall_hold(p_recall_id bigint,
                                     p_meaning text DEFAULT 'Placed on hold (recall)')
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r quality.recalls;
@@ -110,7 +100,7 @@ BEGIN
     FOR v IN SELECT l.* FROM quality.recall_lots rl JOIN erp.lots l ON l.id = rl.lot_id
              WHERE rl.recall_id = r.id
                AND EXISTS (SELECT 1 FROM erp.stock s WHERE s.lot_id = l.id AND s.qty > 0)
-             ORDER BY l.id FOR UPDATE OF l LOOP
+             ORDER BY l.id FOR NO KEY UPDATE OF l LOOP
         IF v.status = 'hold' THEN
             UPDATE quality.lot_state SET hold_kind = 'recall', recall_id = r.id,
                 updated_at = clock_timestamp(), updated_by = session_user
@@ -142,10 +132,10 @@ BEGIN
 END $$;
 
 -- The moment a recall's report was complete: a mock recall is judged by this time.
-CREATE FUNCTION quality.complete_recall_report(p_recall_id bigint, p_summary jsonb)
+CREATE OR REPLACE FUNCTION quality.complete_recall_report(p_recall_id bigint, p_summary jsonb)
 RETURNS interval
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_opened timestamptz;
@@ -162,9 +152,9 @@ BEGIN
     RETURN (SELECT report_completed_at - opened_at FROM quality.recalls WHERE id = p_recall_id);
 END $$;
 
-CREATE FUNCTION quality.close_recall(p_recall_id bigint, p_reason text) RETURNS void
+CREATE OR REPLACE FUNCTION quality.close_recall(p_recall_id bigint, p_reason text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM quality._person();
@@ -177,40 +167,25 @@ BEGIN
     WHERE id = p_recall_id AND state <> 'closed';
 END $$;
 
-CREATE OR REPLACE FUNCTION quality.signature_valid(p_signature_id bigint) RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    s quality.signatures;
-BEGIN
-    SELECT * INTO s FROM quality.signatures WHERE id = p_signature_id;
-    IF NOT FOUND THEN
-        RETURN false;
-    END IF;
-    IF s.signature_hash <> encode(sha256(convert_to(concat_ws(chr(31), s.id::text,
-            s.record_type, s.record_id::text, s.record_hash, s.meaning, s.username,
-            s.printed_name, s.role,
-            to_char(s.signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')), 'UTF8')), 'hex') THEN
-        RETURN false;
-    END IF;
-    IF s.record_type = 'lot_decision' THEN
-        RETURN s.record_hash = quality.decision_digest(s.record_id);
-    ELSIF s.record_type = 'recall' THEN
-        RETURN s.record_hash = quality.recall_digest(s.record_id);
-    END IF;
-    RETURN false;
-END $$;
+-- Recalls and mock recalls: the scope is fixed when the recall is opened (the source lots and
+-- every lot made from them), one signed decision holds every affected lot still in the company's
+-- hands with the recall as its reason, and affected open order allocations are flagged for the ERP.
+CREATE OR REPLACE TRIGGER audit_recalls AFTER INSERT OR UPDATE OR DELETE ON quality.recalls
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
+CREATE OR REPLACE TRIGGER audit_recall_lots AFTER INSERT OR UPDATE OR DELETE ON quality.recall_lots
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('lot_id');
+CREATE OR REPLACE TRIGGER recalls_never_deleted BEFORE DELETE ON quality.recalls
+    FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+CREATE OR REPLACE TRIGGER allocation_flags_audited AFTER UPDATE OF flagged ON erp.allocations
+    FOR EACH ROW WHEN (OLD.flagged IS DISTINCT FROM NEW.flagged)
+    EXECUTE FUNCTION audit.log_change('id');
 
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA quality FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION quality.whoami(), quality.lot_match_key(text) TO PUBLIC;
-GRANT SELECT ON quality.recalls, quality.recall_lots TO
-    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
-GRANT EXECUTE ON FUNCTION quality.recall_digest(bigint) TO
-    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
 GRANT EXECUTE ON FUNCTION
     quality.open_recall(text[], text, text, text, boolean),
     quality.recall_hold(bigint, text),
     quality.complete_recall_report(bigint, jsonb),
     quality.close_recall(bigint, text)
 TO lotproof_compliance;
+GRANT EXECUTE ON FUNCTION
+    quality.recall_digest(bigint)
+TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;

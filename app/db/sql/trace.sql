@@ -1,11 +1,14 @@
+-- Forward and backward traceability, one round trip each.
+--
+-- requires: audit_trail
+
 -- Forward and backward traceability as database functions: one round trip each, and PL/pgSQL
 -- keeps each statement's plan for the life of the connection (planning the statement costs
 -- about ten times more than running it). The functions run with the caller's rights: they read
 -- only what the person may read. The walk is described in app/db/queries/trace.py.
-
-CREATE FUNCTION quality.trace_forward(p_codes text[]) RETURNS json
+CREATE OR REPLACE FUNCTION quality.trace_forward(p_codes text[]) RETURNS json
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $fn$
 BEGIN
@@ -73,9 +76,9 @@ BEGIN
     );
 END $fn$;
 
-CREATE FUNCTION quality.trace_backward(p_codes text[]) RETURNS json
+CREATE OR REPLACE FUNCTION quality.trace_backward(p_codes text[]) RETURNS json
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $fn$
 BEGIN
@@ -121,5 +124,7 @@ BEGIN
     );
 END $fn$;
 
-GRANT EXECUTE ON FUNCTION quality.trace_forward(text[]), quality.trace_backward(text[]) TO
-    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+GRANT EXECUTE ON FUNCTION
+    quality.trace_forward(text[]),
+    quality.trace_backward(text[])
+TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;

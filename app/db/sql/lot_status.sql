@@ -1,36 +1,11 @@
 -- The lot status machine and the decisions that move a lot through it.
 --
--- quality.lot_status_transitions is the one definition: every decision function looks its move
--- up there (who may make it, how many signatures) and refuses anything else; the workstation
--- reads the same table to offer only the moves a person may make.
-
-INSERT INTO quality.lot_status_transitions
-    (action, from_status, to_status, roles, signatures_required, meaning, needs_reason) VALUES
-('hold', 'quarantine', 'hold', '{lotproof_inspector,lotproof_approver,lotproof_compliance}', 1, 'Placed on hold', true),
-('hold', 'available', 'hold', '{lotproof_inspector,lotproof_approver,lotproof_compliance}', 1, 'Placed on hold', true),
-('release', 'quarantine', 'available', '{lotproof_approver,lotproof_compliance}', 1, 'Released', false),
-('release', 'hold', 'available', '{lotproof_approver,lotproof_compliance}', 1, 'Released', true),
-('reject', 'quarantine', 'rejected', '{lotproof_approver,lotproof_compliance}', 1, 'Rejected', true),
-('reject', 'hold', 'rejected', '{lotproof_approver,lotproof_compliance}', 1, 'Rejected', true),
-('reject', 'expired', 'rejected', '{lotproof_approver,lotproof_compliance}', 1, 'Rejected', true),
-('disposition', 'rejected', 'available', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
-('disposition', 'rejected', 'rework', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
-('disposition', 'rejected', 'repack', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
-('disposition', 'rejected', 'return_to_vendor', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
-('disposition', 'rejected', 'scrap', '{lotproof_approver,lotproof_compliance}', 2, 'Disposition approved', true),
-('expire', 'quarantine', 'expired', '{}', 0, NULL, false),
-('expire', 'available', 'expired', '{}', 0, NULL, false),
-('expire', 'hold', 'expired', '{}', 0, NULL, false),
-('recall_hold', 'quarantine', 'hold', '{lotproof_compliance}', 1, 'Placed on hold (recall)', true),
-('recall_hold', 'available', 'hold', '{lotproof_compliance}', 1, 'Placed on hold (recall)', true);
-
-CREATE TRIGGER transitions_fixed BEFORE UPDATE OR DELETE ON quality.lot_status_transitions
-    FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+-- requires: audit_trail
 
 -- What a signature on a decision signs: the decision as it was made.
-CREATE FUNCTION quality.decision_digest(p_id bigint) RETURNS text
+CREATE OR REPLACE FUNCTION quality.decision_digest(p_id bigint) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT encode(sha256(convert_to(concat_ws(chr(31), d.id::text, l.lot_code, d.action,
                d.from_status, d.to_status, coalesce(d.disposition, '\N'),
@@ -43,16 +18,16 @@ AS $$
 $$;
 
 -- The lot, locked for the decision, as the deciding screen showed it (or a clear refusal).
-CREATE FUNCTION quality._lock_lot(p_lot text, p_expected_status text) RETURNS erp.lots
+CREATE OR REPLACE FUNCTION quality._lock_lot(p_lot text, p_expected_status text) RETURNS erp.lots
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v erp.lots;
     v_by text;
     v_at timestamptz;
 BEGIN
-    SELECT * INTO v FROM erp.lots WHERE lot_code = p_lot FOR UPDATE;
+    SELECT * INTO v FROM erp.lots WHERE lot_code = p_lot FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no lot %', p_lot USING ERRCODE = 'LP404';
     END IF;
@@ -68,10 +43,10 @@ BEGIN
     RETURN v;
 END $$;
 
-CREATE FUNCTION quality._transition(p_action text, p_from text, p_to text)
+CREATE OR REPLACE FUNCTION quality._transition(p_action text, p_from text, p_to text)
 RETURNS quality.lot_status_transitions
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t quality.lot_status_transitions;
@@ -88,13 +63,15 @@ BEGIN
     RETURN t;
 END $$;
 
-CREATE FUNCTION quality._new_decision(p_lot erp.lots, p_action text, p_to text,
-                                      p_disposition text, p_reason text, p_override text,
-                                      p_blockers text[], p_state text, p_signatures int,
-                                      p_recall bigint)
+-- Every decision records the rules in force; every status change brings the lot's exceptions
+-- up to date in the same transaction (acting on a lot closes what it resolved).
+CREATE OR REPLACE FUNCTION quality._new_decision(p_lot erp.lots, p_action text, p_to text,
+                                                 p_disposition text, p_reason text,
+                                                 p_override text, p_blockers text[],
+                                                 p_state text, p_signatures int, p_recall bigint)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id bigint;
@@ -102,29 +79,31 @@ BEGIN
     INSERT INTO quality.lot_decisions (lot_id, action, from_status, to_status, disposition,
                                        reason, override_justification, blockers, state,
                                        signatures_required, recall_id, created_at, created_by,
-                                       completed_at)
+                                       completed_at, rule_versions)
     VALUES (p_lot.id, p_action, p_lot.status, p_to, p_disposition, nullif(btrim(p_reason), ''),
             nullif(btrim(p_override), ''), coalesce(p_blockers, '{}'), p_state, p_signatures,
             p_recall, clock_timestamp(), session_user,
-            CASE WHEN p_state = 'done' THEN clock_timestamp() END)
+            CASE WHEN p_state = 'done' THEN clock_timestamp() END,
+            quality.rule_versions_for(p_lot.id))
     RETURNING id INTO v_id;
     RETURN v_id;
 END $$;
 
 -- Moves the lot. The flag lets the guard trigger on erp.lots tell this apart from the ERP.
-CREATE FUNCTION quality._set_status(p_lot_id bigint, p_to text, p_hold_kind text,
-                                    p_recall bigint, p_released boolean)
+CREATE OR REPLACE FUNCTION quality._set_status(p_lot_id bigint, p_to text, p_hold_kind text,
+                                               p_recall bigint, p_released boolean)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_from text;
 BEGIN
     SELECT status INTO v_from FROM erp.lots WHERE id = p_lot_id;
-    PERFORM set_config('lotproof.status_change', 'on', true);
-    UPDATE erp.lots SET status = p_to WHERE id = p_lot_id;
-    PERFORM set_config('lotproof.status_change', '', true);
+    UPDATE erp.lots SET status = p_to WHERE id = p_lot_id;  -- as the owner: the guard lets it
+    IF p_to = 'available' THEN  -- a recalled lot released by compliance is no longer held by it
+        UPDATE quality.recall_lots SET held = false WHERE lot_id = p_lot_id AND held;
+    END IF;
     INSERT INTO quality.lot_state AS s (lot_id, version, hold_kind, recall_id, status_before_hold,
                                         released_once, updated_at, updated_by)
     VALUES (p_lot_id, 1, CASE WHEN p_to = 'hold' THEN p_hold_kind END,
@@ -139,96 +118,38 @@ BEGIN
         released_once = s.released_once OR excluded.released_once,
         updated_at = excluded.updated_at,
         updated_by = excluded.updated_by;
+    PERFORM quality.refresh_exceptions(ARRAY[p_lot_id]);
 END $$;
 
--- Why a lot may not be released yet; empty when it may. Documents, results against the
--- company's spec (not the supplier's claim) and the supplier's approval. Only a first release is
--- checked: a lot released once (or available before a hold) is not held back by them again.
-CREATE FUNCTION quality.release_blockers(p_lot_id bigint) RETURNS text[]
+-- A lot in a recall that is not closed becomes available only by a compliance officer, however
+-- it is asked for: a release, or a "use as is" disposition after a rejection.
+CREATE OR REPLACE FUNCTION quality._recall_guard(p_lot erp.lots, p_what text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_lot erp.lots;
-    v_item erp.items;
-    v_supplier erp.suppliers;
-    v_doc text;
-    v_spec quality.item_specs;
-    v_result quality.coa_results;
-    b text[] := '{}';
+    v_recall text;
 BEGIN
-    SELECT * INTO v_lot FROM erp.lots WHERE id = p_lot_id;
-    IF v_lot.status NOT IN ('quarantine', 'hold') OR EXISTS (
-        SELECT 1 FROM quality.lot_state s WHERE s.lot_id = p_lot_id
-          AND (s.released_once OR coalesce(s.status_before_hold = 'available', false))) THEN
-        RETURN b;
+    SELECT r.number INTO v_recall FROM quality.recall_lots rl
+    JOIN quality.recalls r ON r.id = rl.recall_id
+    WHERE rl.lot_id = p_lot.id AND NOT r.is_mock AND r.state <> 'closed'
+    ORDER BY r.id LIMIT 1;
+    IF v_recall IS NULL AND p_lot.status = 'hold' THEN  -- held by a recall, whatever its state
+        SELECT coalesce(r.number, 'a recall') INTO v_recall FROM quality.lot_state s
+        LEFT JOIN quality.recalls r ON r.id = s.recall_id
+        WHERE s.lot_id = p_lot.id AND s.hold_kind = 'recall';
     END IF;
-    SELECT * INTO v_item FROM erp.items WHERE id = v_lot.item_id;
-    IF v_lot.supplier_id IS NOT NULL THEN
-        SELECT * INTO v_supplier FROM erp.suppliers WHERE id = v_lot.supplier_id;
-        IF v_supplier.approval_status <> 'approved' THEN
-            b := b || format('supplier %s is %s, not approved', v_supplier.name,
-                             v_supplier.approval_status);
-        END IF;
+    IF v_recall IS NOT NULL AND NOT pg_has_role(session_user, 'lotproof_compliance', 'MEMBER') THEN
+        RAISE EXCEPTION '% may not %: lot % is in recall %, and only a compliance officer decides on it',
+            session_user, p_what, p_lot.lot_code, v_recall USING ERRCODE = '42501';
     END IF;
-    FOREACH v_doc IN ARRAY v_item.required_documents LOOP
-        IF v_doc = 'COA' AND NOT EXISTS (
-            SELECT 1 FROM quality.document_links k JOIN quality.documents d ON d.id = k.document_id
-            WHERE k.lot_id = p_lot_id AND d.kind = 'coa' AND d.status = 'verified') THEN
-            b := b || 'no verified COA is linked to the lot'::text;
-        ELSIF v_doc = 'SDS' AND NOT EXISTS (
-            SELECT 1 FROM quality.document_links k JOIN quality.documents d ON d.id = k.document_id
-            WHERE (k.item_id = v_lot.item_id OR k.lot_id = p_lot_id) AND d.kind = 'sds'
-              AND d.status = 'verified' AND d.superseded_by_id IS NULL) THEN
-            b := b || 'no current verified SDS for the item'::text;
-        ELSIF v_doc = 'ALLERGEN_STATEMENT' AND NOT EXISTS (
-            SELECT 1 FROM quality.document_links k JOIN quality.documents d ON d.id = k.document_id
-            WHERE (k.lot_id = p_lot_id OR k.item_id = v_lot.item_id
-                   OR k.supplier_id = v_lot.supplier_id)
-              AND d.kind = 'allergen_statement' AND d.status = 'verified') THEN
-            b := b || 'no verified allergen statement for the item or supplier'::text;
-        END IF;
-    END LOOP;
-    FOR v_spec IN SELECT * FROM quality.item_specs WHERE item_id = v_lot.item_id AND active
-                  ORDER BY test LOOP
-        SELECT r.* INTO v_result
-        FROM quality.coa_results r JOIN quality.documents d ON d.id = r.document_id
-        WHERE r.lot_id = p_lot_id AND d.status = 'verified' AND lower(r.test) = lower(v_spec.test)
-        ORDER BY r.id DESC LIMIT 1;
-        IF NOT FOUND THEN
-            b := b || format('no verified COA result for %s', v_spec.test);
-        ELSIF v_spec.min_value IS NOT NULL OR v_spec.max_value IS NOT NULL THEN
-            IF v_result.value IS NULL THEN
-                b := b || format('%s: result "%s" is not a number', v_spec.test,
-                                 coalesce(v_result.result_text, ''));
-            ELSIF v_spec.unit IS NOT NULL AND v_result.unit IS NOT NULL
-                  AND lower(btrim(v_spec.unit)) <> lower(btrim(v_result.unit)) THEN
-                b := b || format('%s: unit %s cannot be compared with the spec unit %s',
-                                 v_spec.test, v_result.unit, v_spec.unit);
-            ELSIF v_result.value < v_spec.min_value OR v_result.value > v_spec.max_value THEN
-                b := b || format('%s: %s %s is outside the spec %s', v_spec.test,
-                                 v_result.value, coalesce(v_result.unit, ''),
-                                 concat_ws(' – ', v_spec.min_value, v_spec.max_value));
-            END IF;
-        ELSIF v_spec.text_requirement IS NOT NULL
-              AND lower(coalesce(v_result.result_text, '')) NOT LIKE lower(v_spec.text_requirement) || '%' THEN
-            b := b || format('%s: "%s" does not meet "%s"', v_spec.test,
-                             coalesce(v_result.result_text, ''), v_spec.text_requirement);
-        END IF;
-    END LOOP;
-    RETURN b;
 END $$;
 
-CREATE FUNCTION quality._signature_for(p_decision bigint, p_meaning text) RETURNS bigint
-LANGUAGE sql SECURITY DEFINER
-SET search_path = pg_catalog
-AS $$ SELECT quality._sign('lot_decision', p_decision, quality.decision_digest(p_decision), p_meaning) $$;
-
-CREATE FUNCTION quality.hold_lot(p_lot text, p_reason text, p_expected_status text,
+CREATE OR REPLACE FUNCTION quality.hold_lot(p_lot text, p_reason text, p_expected_status text,
                                  p_meaning text DEFAULT 'Placed on hold')
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v erp.lots;
@@ -249,16 +170,15 @@ BEGIN
     RETURN d;
 END $$;
 
-CREATE FUNCTION quality.release_lot(p_lot text, p_reason text, p_expected_status text,
+CREATE OR REPLACE FUNCTION quality.release_lot(p_lot text, p_reason text, p_expected_status text,
                                     p_override_justification text DEFAULT NULL,
                                     p_meaning text DEFAULT 'Released')
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v erp.lots;
-    st quality.lot_state;
     t quality.lot_status_transitions;
     blockers text[] := '{}';
     d bigint;
@@ -267,10 +187,7 @@ BEGIN
     PERFORM quality._person();
     v := quality._lock_lot(p_lot, p_expected_status);
     t := quality._transition('release', v.status, 'available');
-    SELECT * INTO st FROM quality.lot_state WHERE lot_id = v.id;
-    IF v.status = 'hold' AND st.hold_kind = 'recall' THEN
-        PERFORM quality._require_role('{lotproof_compliance}', 'lift a hold placed by a recall');
-    END IF;
+    PERFORM quality._recall_guard(v, 'lift a hold placed by a recall');
     IF t.needs_reason AND coalesce(btrim(p_reason), '') = '' THEN
         RAISE EXCEPTION 'lifting a hold needs a reason' USING ERRCODE = 'LP422';
     END IF;
@@ -294,11 +211,11 @@ BEGIN
     RETURN jsonb_build_object('decision_id', d, 'state', 'done', 'blockers', '[]'::jsonb);
 END $$;
 
-CREATE FUNCTION quality.reject_lot(p_lot text, p_reason text, p_expected_status text,
+CREATE OR REPLACE FUNCTION quality.reject_lot(p_lot text, p_reason text, p_expected_status text,
                                    p_meaning text DEFAULT 'Rejected')
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v erp.lots;
@@ -319,12 +236,12 @@ BEGIN
     RETURN d;
 END $$;
 
-CREATE FUNCTION quality.propose_disposition(p_lot text, p_disposition text, p_reason text,
+CREATE OR REPLACE FUNCTION quality.propose_disposition(p_lot text, p_disposition text, p_reason text,
                                             p_expected_status text,
                                             p_meaning text DEFAULT 'Disposition proposed')
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v erp.lots;
@@ -339,6 +256,9 @@ BEGIN
     END IF;
     v_to := CASE p_disposition WHEN 'use_as_is' THEN 'available' ELSE p_disposition END;
     PERFORM quality._transition('disposition', v.status, v_to);
+    IF v_to = 'available' THEN
+        PERFORM quality._recall_guard(v, 'use a recalled lot as is');
+    END IF;
     IF coalesce(btrim(p_reason), '') = '' THEN
         RAISE EXCEPTION 'a disposition needs a reason' USING ERRCODE = 'LP422';
     END IF;
@@ -354,10 +274,10 @@ BEGIN
 END $$;
 
 -- The second signature of a two-person decision: a disposition, or a release with override.
-CREATE FUNCTION quality.approve_decision(p_decision_id bigint, p_meaning text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION quality.approve_decision(p_decision_id bigint, p_meaning text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     dd quality.lot_decisions;
@@ -377,6 +297,9 @@ BEGIN
     ELSE
         PERFORM quality._transition(dd.action, dd.from_status, dd.to_status);
     END IF;
+    IF dd.to_status = 'available' THEN
+        PERFORM quality._recall_guard(v, 'make a recalled lot available');
+    END IF;
     IF EXISTS (SELECT 1 FROM quality.signatures WHERE record_type = 'lot_decision'
                  AND record_id = dd.id AND username = session_user) THEN
         RAISE EXCEPTION 'the second signature must come from another person' USING ERRCODE = 'LP403';
@@ -390,11 +313,11 @@ BEGIN
     RETURN jsonb_build_object('decision_id', dd.id, 'state', 'done', 'status', dd.to_status);
 END $$;
 
-CREATE FUNCTION quality.cancel_decision(p_decision_id bigint, p_reason text,
+CREATE OR REPLACE FUNCTION quality.cancel_decision(p_decision_id bigint, p_reason text,
                                         p_meaning text DEFAULT 'Cancelled')
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     dd quality.lot_decisions;
@@ -418,10 +341,17 @@ BEGIN
     WHERE id = dd.id;
 END $$;
 
+-- Today for decisions: the server's clock in the company's time zone (a setting only the owner
+-- writes), never the caller's date or the session's TimeZone, which every session may change.
+CREATE OR REPLACE FUNCTION quality.today() RETURNS date
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT (clock_timestamp() AT TIME ZONE quality.setting('time_zone', 'UTC'))::date $$;
+
 -- Called by the workstation and by a scheduler; setting a lot expired twice does nothing.
-CREATE FUNCTION quality.expire_lots(p_today date DEFAULT current_date) RETURNS integer
+CREATE OR REPLACE FUNCTION quality.expire_lots() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v erp.lots;
@@ -439,8 +369,8 @@ BEGIN
     FOR v IN SELECT l.* FROM erp.lots l
              JOIN quality.lot_status_transitions t
                ON t.action = 'expire' AND t.from_status = l.status AND t.to_status = 'expired'
-             WHERE l.expiry_date < p_today
-             ORDER BY l.id FOR UPDATE OF l SKIP LOCKED LOOP
+             WHERE l.expiry_date < quality.today()
+             ORDER BY l.id FOR NO KEY UPDATE OF l SKIP LOCKED LOOP
         PERFORM quality._new_decision(v, 'expire', 'expired', NULL, 'expiry date passed', NULL,
                                       NULL, 'done', 0, NULL);
         PERFORM quality._set_status(v.id, 'expired', NULL, NULL, false);
@@ -449,56 +379,17 @@ BEGIN
     RETURN n;
 END $$;
 
--- For the ERP to ask before it allocates or ships.
-CREATE FUNCTION quality.check_shipment(p_lot text, p_customer_id integer, p_qty numeric,
-                                       p_date date DEFAULT current_date)
-RETURNS TABLE (allowed boolean, reasons text[])
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    v erp.lots;
-    c erp.customers;
-    r text[] := '{}';
-    on_hand numeric;
-BEGIN
-    SELECT * INTO v FROM erp.lots WHERE lot_code = p_lot;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT false, ARRAY[format('no lot %s', p_lot)];
-        RETURN;
-    END IF;
-    SELECT * INTO c FROM erp.customers WHERE id = p_customer_id;
-    IF NOT FOUND THEN
-        r := r || format('no customer %s', p_customer_id);
-    END IF;
-    IF v.status <> 'available' THEN
-        r := r || format('lot %s is %s', p_lot, replace(v.status, '_', ' '));
-    END IF;
-    IF v.expiry_date IS NOT NULL AND v.expiry_date <= p_date THEN
-        r := r || format('lot %s expires on %s, not after the shipment date %s', p_lot,
-                         v.expiry_date, p_date);
-    ELSIF c.min_shelf_life_days IS NOT NULL AND v.expiry_date IS NOT NULL
-          AND v.expiry_date - p_date < c.min_shelf_life_days THEN
-        r := r || format('%s days of shelf life left at shipment; %s requires at least %s',
-                         v.expiry_date - p_date, c.name, c.min_shelf_life_days);
-    END IF;
-    SELECT coalesce(sum(s.qty), 0) INTO on_hand FROM erp.stock s
-    JOIN erp.locations l ON l.id = s.location_id
-    WHERE s.lot_id = v.id AND l.kind NOT IN ('in_transit', 'returns');
-    IF p_qty > on_hand THEN
-        r := r || format('only %s on hand, %s asked for', on_hand, p_qty);
-    END IF;
-    RETURN QUERY SELECT cardinality(r) = 0, r;
-END $$;
-
 -- The ERP side is guarded too: statuses move only through the functions above, and a lot that
 -- is not available cannot be allocated or shipped.
-CREATE FUNCTION quality.guard_lot_status() RETURNS trigger
+CREATE OR REPLACE FUNCTION quality.guard_lot_status() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF current_setting('lotproof.status_change', true) = 'on' THEN
+    -- Lotproof's own functions run as the schema owner; nobody else is (no login may become
+    -- it), so this cannot be forged the way a session setting could.
+    IF current_user = (SELECT pg_get_userbyid(n.nspowner) FROM pg_namespace n
+                       WHERE n.nspname = 'quality') THEN
         RETURN NEW;
     END IF;
     IF TG_OP = 'INSERT' THEN
@@ -512,32 +403,30 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE TRIGGER lots_status_guard BEFORE INSERT OR UPDATE OF status ON erp.lots
+CREATE OR REPLACE TRIGGER transitions_fixed BEFORE UPDATE OR DELETE ON quality.lot_status_transitions
+    FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+CREATE OR REPLACE TRIGGER lots_status_guard BEFORE INSERT OR UPDATE OF status ON erp.lots
     FOR EACH ROW EXECUTE FUNCTION quality.guard_lot_status();
+CREATE OR REPLACE TRIGGER audit_lot_state AFTER INSERT OR UPDATE OR DELETE ON quality.lot_state
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('lot_id');
+CREATE OR REPLACE TRIGGER audit_lot_decisions AFTER INSERT OR UPDATE OR DELETE ON quality.lot_decisions
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
+CREATE OR REPLACE TRIGGER audit_lot_status AFTER UPDATE OF status ON erp.lots
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION audit.log_change('lot_code');
 
-CREATE FUNCTION quality.guard_allocation() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog
-AS $$
-DECLARE
-    v_status text;
-    v_code text;
-BEGIN
-    IF TG_TABLE_NAME = 'allocations' THEN
-        IF NEW.status = 'cancelled' THEN  -- a record field is looked up only on this table
-            RETURN NEW;
-        END IF;
-    END IF;
-    SELECT status, lot_code INTO v_status, v_code FROM erp.lots WHERE id = NEW.lot_id FOR SHARE;
-    IF v_status IS DISTINCT FROM 'available' THEN
-        RAISE EXCEPTION 'lot % is % and cannot be %', v_code, replace(coalesce(v_status, 'unknown'), '_', ' '),
-            CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
-            USING ERRCODE = '23514';
-    END IF;
-    RETURN NEW;
-END $$;
-
-CREATE TRIGGER allocations_need_available_lot BEFORE INSERT OR UPDATE OF lot_id, qty ON erp.allocations
-    FOR EACH ROW EXECUTE FUNCTION quality.guard_allocation();
-CREATE TRIGGER shipment_lines_need_available_lot BEFORE INSERT OR UPDATE OF lot_id, qty ON erp.shipment_lines
-    FOR EACH ROW EXECUTE FUNCTION quality.guard_allocation();
+GRANT EXECUTE ON FUNCTION
+    quality.decision_digest(bigint),
+    quality.today()
+TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+GRANT EXECUTE ON FUNCTION
+    quality.hold_lot(text, text, text, text),
+    quality.expire_lots()
+TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin;
+GRANT EXECUTE ON FUNCTION
+    quality.release_lot(text, text, text, text, text),
+    quality.reject_lot(text, text, text, text),
+    quality.propose_disposition(text, text, text, text, text),
+    quality.approve_decision(bigint, text),
+    quality.cancel_decision(bigint, text, text)
+TO lotproof_approver, lotproof_compliance;

@@ -1,0 +1,143 @@
+"""What the audit trail says against what the database holds, checked from outside the server's
+own functions (a superuser may replace those, and may change rows with the triggers disabled).
+
+- Every witnessed chain head (app/db/audit_witness.py) must still be in the chain, unchanged.
+- Every signature is recomputed here: its own hash, and the hash of the record it signed (a lot
+  decision or a recall) from that record as it is now.
+- Decisions, signatures and each lot's Lotproof state must read as the trail last recorded them,
+  and each lot's status must be the last status the trail recorded (quarantine if it recorded
+  none: every receipt lands there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, text
+
+from app.db.audit_chain import ChainProblem
+from app.db.audit_witness import Head, Witness
+
+_US, _RS, _NULL = "\x1f", "\x1e", "\\N"
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _digest(*fields: str | None) -> str:
+    """sha256 of PostgreSQL's concat_ws(chr(31), ...): NULL fields are left out."""
+    return hashlib.sha256(_US.join(f for f in fields if f is not None).encode()).hexdigest()
+
+
+def witnessed_heads(conn: Connection, head: Head, found: list[Witness]) -> list[ChainProblem]:
+    problems: list[ChainProblem] = []
+    others = sorted({(w.database_id, w.at) for w in found if w.database_id != head.database_id})
+    if others:
+        was, since = others[0]
+        problems.append(ChainProblem(None, (
+            f"this database's identity is {head.database_id}, but {head.database} on "
+            f"{head.server} was witnessed as {was} at {since}: the database was replaced, "
+            "restored from elsewhere, or its identity rewritten")))
+    mine = {(w.row_id, w.row_hash): w for w in found if w.database_id == head.database_id}
+    if not mine:
+        return problems
+    ids = sorted({row_id for row_id, _h in mine})
+    stored: dict[int, str] = dict(conn.execute(text(
+        "SELECT id, row_hash FROM audit.trail WHERE id = ANY(:ids)"), {"ids": ids}).all())
+    for (row_id, row_hash), w in sorted(mine.items()):
+        if row_id == 0:
+            continue  # the genesis: an empty trail
+        now = stored.get(row_id)
+        if now is None:
+            problems.append(ChainProblem(row_id, (
+                f"the chain head was witnessed at row {row_id} on {w.at} (by {w.by}, "
+                f"{w.source}), and that row is no longer in the audit trail: rows were removed")))
+        elif now != row_hash:
+            problems.append(ChainProblem(row_id, (
+                f"row {row_id} was witnessed with hash {row_hash[:12]}… on {w.at} (by {w.by}); "
+                f"it now has {str(now)[:12]}…: the row and the chain after it were rewritten")))
+    return problems
+
+
+def signatures(conn: Connection) -> list[ChainProblem]:
+    """Each signature's hash and the hash of what it signed, recomputed in Python."""
+    decisions = {int(r[0]): _digest(str(r[0]), r[1], r[2], r[3], r[4], r[5] or _NULL,
+                                     r[6] or _NULL, r[7] or _NULL, _RS.join(r[8] or []), r[9],
+                                     _stamp(r[10]))
+                 for r in conn.execute(text("""
+        SELECT d.id, l.lot_code, d.action, d.from_status, d.to_status, d.disposition,
+               d.reason, d.override_justification, d.blockers, d.created_by, d.created_at
+        FROM quality.lot_decisions d JOIN erp.lots l ON l.id = d.lot_id
+        WHERE d.id IN (SELECT record_id FROM quality.signatures
+                       WHERE record_type = 'lot_decision')"""))}
+    recalls = {int(r[0]): _digest(str(r[0]), r[1], r[2], r[3], r[4] or _NULL, r[5],
+                                   _stamp(r[6]), r[7])
+               for r in conn.execute(text("""
+        SELECT r.id, r.number, r.reason, r.recall_class, r.regulator_reference, r.opened_by,
+               r.opened_at, (SELECT string_agg(l.lot_code, ',' ORDER BY l.lot_code)
+                             FROM quality.recall_lots rl JOIN erp.lots l ON l.id = rl.lot_id
+                             WHERE rl.recall_id = r.id)
+        FROM quality.recalls r"""))}
+    records = {"lot_decision": decisions, "recall": recalls}
+    problems: list[ChainProblem] = []
+    for s in conn.execute(text("""
+            SELECT id, record_type, record_id, record_hash, meaning, username, printed_name,
+                   role, signed_at, signature_hash FROM quality.signatures ORDER BY id""")):
+        own = _digest(str(s[0]), s[1], str(s[2]), s[3], s[4], s[5], s[6], s[7], _stamp(s[8]))
+        if own != s[9]:
+            problems.append(ChainProblem(None, f"signature {s[0]} ({s[6]}, {s[4]}) was changed "
+                                               "after it was made"))
+        elif records.get(str(s[1]), {}).get(int(s[2])) != s[3]:
+            problems.append(ChainProblem(None, (
+                f"signature {s[0]} ({s[6]}, {s[4]}) no longer matches the {s[1]} {s[2]} it "
+                "signed: the record was changed after it was signed")))
+    return problems
+
+
+# (table, key column): rows whose every change the trail records in full.
+_AUDITED = (("quality.lot_decisions", "id"), ("quality.signatures", "id"),
+            ("quality.lot_state", "lot_id"))
+
+
+def records_as_recorded(conn: Connection) -> list[ChainProblem]:
+    """Rows that differ from the trail's last record of them, or that the trail never saw."""
+    problems: list[ChainProblem] = []
+    for table, key in _AUDITED:
+        for row_key, audit_id in conn.execute(text(f"""
+                WITH last AS (
+                    SELECT DISTINCT ON (t.record_id) t.record_id, t.id, t.new_values
+                    FROM audit.trail t WHERE t.record_type = :table
+                    ORDER BY t.record_id, t.id DESC)
+                SELECT r.{key}::text, last.id FROM {table} r
+                LEFT JOIN last ON last.record_id = r.{key}::text
+                WHERE last.id IS NULL OR NOT to_jsonb(r) @> last.new_values
+                ORDER BY 1 LIMIT 20"""), {"table": table}):
+            problems.append(ChainProblem(audit_id, (
+                f"{table} {key} {row_key} " + (
+                    "is not in the audit trail: it was written behind the trail's back"
+                    if audit_id is None else
+                    f"differs from the audit trail's last record of it (row {audit_id}): "
+                    "it was changed behind the trail's back"))))
+    for code, status, recorded, audit_id in conn.execute(text("""
+            WITH last AS (
+                SELECT DISTINCT ON (t.lot_id) t.lot_id, t.id, t.new_values ->> 'status' AS status
+                FROM audit.trail t
+                WHERE t.record_type = 'erp.lots' AND t.new_values ? 'status'
+                ORDER BY t.lot_id, t.id DESC)
+            SELECT l.lot_code, l.status, coalesce(last.status, 'quarantine'), last.id
+            FROM erp.lots l LEFT JOIN last ON last.lot_id = l.id
+            WHERE l.status IS DISTINCT FROM coalesce(last.status, 'quarantine')
+            ORDER BY l.id LIMIT 20""")):
+        problems.append(ChainProblem(audit_id, (
+            f"lot {code} is {status}, but the audit trail last recorded it as {recorded}"
+            + (f" (row {audit_id})" if audit_id is not None else " (it recorded no change)")
+            + ": its status was changed behind the trail's back")))
+    return problems
+
+
+def all_problems(conn: Connection, head: Head, found: Iterable[Witness]) -> list[ChainProblem]:
+    return (witnessed_heads(conn, head, list(found)) + signatures(conn)
+            + records_as_recorded(conn))

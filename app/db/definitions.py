@@ -1,0 +1,197 @@
+"""The live definitions of Lotproof's database functions, their triggers and who may call them.
+
+Each area of rules is one file in `app/db/sql/` (`lot_status.sql`, `release_checks.sql`,
+`recalls.sql`, ...), and that file is what the database runs. Migrations hold tables, indexes and
+data. At the end of every upgrade every file is applied again (`CREATE OR REPLACE`), so a changed
+function reaches each database from its one file, and a function or trigger that no file defines
+any more is dropped. The database records the digest of the files it runs, so a workstation can
+tell a database whose functions are older than its own.
+
+A file's header may name
+    -- requires: audit_trail          areas applied before it (its triggers call their functions)
+    -- owner: lotproof_role_admin      the role owning what it defines (default: the schema owner)
+
+Function grants live beside the functions: before the files run, every grant on Lotproof's
+functions is revoked, so a grant no file makes any more is gone too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+SQL_DIR = Path(__file__).with_name("sql")
+SCHEMAS = ("quality", "audit", "accounts")
+OWNED_SCHEMAS = ("erp", "quality", "audit")
+OWNER = "lotproof_owner"
+ROLE_ADMIN = "lotproof_role_admin"
+GROUP_ROLES = ("lotproof_inspector", "lotproof_approver", "lotproof_compliance",
+               "lotproof_admin", "lotproof_auditor")
+_HEADER = re.compile(r"^--\s*(requires|owner):\s*(.+)$", re.MULTILINE)
+
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    text: str
+    requires: tuple[str, ...]
+    owner: str | None
+
+    @staticmethod
+    def read(path: Path) -> Area:
+        text = path.read_text()
+        headers = dict(_HEADER.findall(text[: text.find("\nCREATE")] if "\nCREATE" in text else text))
+        requires = tuple(r.strip() for r in headers.get("requires", "").split(",") if r.strip())
+        return Area(path.stem, text, requires, headers.get("owner", "").strip() or None)
+
+
+def areas() -> list[Area]:
+    """Every definition file, each after the areas it requires."""
+    found = {a.name: a for a in map(Area.read, sorted(SQL_DIR.glob("*.sql")))}
+    for a in found.values():
+        missing = [r for r in a.requires if r not in found]
+        if missing:
+            raise RuntimeError(f"{a.name}.sql requires {', '.join(missing)}, which has no file")
+    order = TopologicalSorter({a.name: a.requires for a in found.values()}).static_order()
+    return [found[name] for name in order]
+
+
+def digest() -> str:
+    """The SHA-256 of the definitions this Lotproof runs, in the order it runs them."""
+    h = hashlib.sha256()
+    for a in areas():
+        h.update(a.name.encode() + b"\0" + a.text.encode() + b"\0")
+    return h.hexdigest()
+
+
+def apply(conn: Connection, only: tuple[str, ...] | None = None) -> None:
+    """Run the definition files in the connection's transaction; with `only`, just those areas
+    (for a migration whose DDL needs a function, such as an index on an expression)."""
+    chosen = [a for a in areas() if only is None or a.name in only]
+    conn.execute("SET LOCAL check_function_bodies = off")  # bodies may name later areas
+    if only is None:
+        secure(conn)
+        _revoke_function_grants(conn)
+    default_owner = _schema_owner(conn)
+    for area in chosen:
+        owner = area.owner or default_owner
+        if owner and _role_exists(conn, owner):
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
+        # A new function is executable by PUBLIC unless its owner's defaults say otherwise.
+        conn.execute("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
+        conn.execute(area.text, prepare=False)  # type: ignore[call-overload]  # several statements
+        conn.execute("RESET ROLE")
+    if only is None:
+        _drop_what_no_file_defines(conn)
+        conn.execute(
+            "INSERT INTO quality.settings (key, value) VALUES ('schema_definitions', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
+            "WHERE quality.settings.value IS DISTINCT FROM excluded.value",
+            (digest(),),
+        )
+
+
+def secure(conn: Connection) -> None:
+    """Lotproof's objects belong to lotproof_owner (never a superuser), the `accounts` functions
+    to lotproof_role_admin, and no login may create temporary objects in this database. Objects a
+    migration created as the migrating role are handed over here; idempotent."""
+    revoke_temporary(conn)
+    if not _role_exists(conn, OWNER):
+        return
+    owner = sql.Identifier(OWNER)
+    for (schema,) in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) "
+            "AND pg_get_userbyid(nspowner) <> %s", (list(OWNED_SCHEMAS), OWNER)).fetchall():
+        conn.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(sql.Identifier(str(schema)),
+                                                                    owner))
+    relations = """
+        SELECT c.oid::regclass::text, c.relkind FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ANY(%s) AND c.relkind = ANY(%s) AND pg_get_userbyid(c.relowner) <> %s
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid
+                          AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))"""
+    keyword = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
+    for kinds in (["r", "p", "v", "m"], ["S"]):  # a table takes its own sequences along
+        for name, kind in conn.execute(relations, (list(OWNED_SCHEMAS), kinds, OWNER)).fetchall():
+            conn.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
+                sql.SQL(keyword[str(kind)]), sql.SQL(str(name)), owner))
+    for schema, role in (("quality", OWNER), ("audit", OWNER), ("accounts", ROLE_ADMIN)):
+        for (function,) in conn.execute(
+                """SELECT p.oid::regprocedure::text FROM pg_proc p
+                   JOIN pg_namespace n ON n.oid = p.pronamespace
+                   WHERE n.nspname = %s AND pg_get_userbyid(p.proowner) <> %s""",
+                (schema, role)).fetchall():
+            conn.execute(sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(
+                sql.SQL(str(function)), sql.Identifier(role)))
+
+
+def revoke_temporary(conn: Connection) -> None:
+    """PostgreSQL lets every role create temporary objects by default; Lotproof's logins never
+    need one, and a temporary object is the classic way to hijack a definer function. (The
+    owner's functions may: the exception queue collects its findings in one.)"""
+    row = conn.execute("SELECT current_database()").fetchone()
+    database = sql.Identifier(str(row[0]) if row else "")
+    conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
+    if _role_exists(conn, OWNER):
+        conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(
+            database, sql.Identifier(OWNER)))
+
+
+def recorded_digest(conn: Connection) -> str | None:
+    row = conn.execute(
+        "SELECT value FROM quality.settings WHERE key = 'schema_definitions'").fetchone()
+    return str(row[0]) if row else None
+
+
+def _schema_owner(conn: Connection) -> str | None:
+    row = conn.execute(
+        "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'quality'").fetchone()
+    return str(row[0]) if row else None
+
+
+def _role_exists(conn: Connection, role: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
+
+
+def _revoke_function_grants(conn: Connection) -> None:
+    """Every function starts from no grants but its owner's; the files grant what they mean."""
+    grantees = [r for r in GROUP_ROLES if _role_exists(conn, r)]
+    rows = conn.execute(
+        """SELECT p.oid::regprocedure::text, pg_get_userbyid(p.proowner)
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = ANY(%s)""", (list(SCHEMAS),)).fetchall()
+    for function, owner in rows:
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(str(owner))))
+        conn.execute(sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC{}").format(
+            sql.SQL(str(function)),
+            sql.SQL("").join(sql.SQL(", {}").format(sql.Identifier(g)) for g in grantees)))
+        conn.execute("RESET ROLE")
+
+
+def _drop_what_no_file_defines(conn: Connection) -> None:
+    """Functions and triggers not (re)created by this transaction were left by an older version
+    of the files. (Every CREATE OR REPLACE rewrites the catalog row, so its xmin is ours.)"""
+    stale_triggers = conn.execute(
+        """SELECT t.tgname, t.tgrelid::regclass::text
+           FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+           JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE NOT t.tgisinternal AND n.nspname = ANY(%s)
+             AND t.xmin <> pg_current_xact_id()::xid""", (list(SCHEMAS),)).fetchall()
+    for name, table in stale_triggers:
+        conn.execute(sql.SQL("DROP TRIGGER {} ON {}").format(
+            sql.Identifier(str(name)), sql.SQL(str(table))))
+    stale_functions = conn.execute(
+        """SELECT p.oid::regprocedure::text FROM pg_proc p
+           JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = ANY(%s) AND p.xmin <> pg_current_xact_id()::xid""",
+        (list(SCHEMAS),)).fetchall()
+    for (function,) in stale_functions:
+        conn.execute(sql.SQL("DROP FUNCTION {}").format(sql.SQL(str(function))))
