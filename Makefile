@@ -31,8 +31,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make bench` lists the benchmarks; `make bench BENCH=lot_browser BENCH_ARGS=--runs=5` runs one.
 bench: deps
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH) $(BENCH_ARGS)
 
 # The self-contained application (PyInstaller onedir) in dist/lotproof/, the Linux tarball
 # dist/lotproof-<version>-linux-<machine>.tar.gz, and a smoke test of the built program.
