@@ -21,6 +21,7 @@ from app.cli import (
     lot_cmd,
     recall_cmd,
     run_cmd,
+    signals,
     trace_cmd,
     user_cmd,
 )
@@ -71,8 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        refuse_nul_characters(words)
-        return int(args.func(args))
+        with signals.handled():
+            refuse_nul_characters(words)
+            return int(args.func(args))
+    except signals.Terminated as ended:
+        return ended.exit_code
     except USER_ERRORS as exc:
         return _fail(str(exc))
     except (sa_exc.DBAPIError, psycopg.Error) as exc:
