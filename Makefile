@@ -18,10 +18,11 @@ lint: deps
 	$(BIN)/ruff check app tests benchmarks
 	$(BIN)/mypy
 
-deps: system-deps $(STAMP)
+# System packages come after the venv: their check runs ldd on Qt's X11 plugin from PySide6.
+deps: $(STAMP) system-deps
 
-system-deps:
-	@sh installer/system-deps.sh
+system-deps: $(STAMP)
+	@sh installer/system-deps.sh $(VENV)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Lotproof needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -30,8 +31,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make bench` lists the benchmarks; `make bench BENCH=lot_browser BENCH_ARGS=--runs=5` runs one.
 bench: deps
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH) $(BENCH_ARGS)
 
 # The self-contained application (PyInstaller onedir) in dist/lotproof/, the Linux tarball
 # dist/lotproof-<version>-linux-<machine>.tar.gz, and a smoke test of the built program.

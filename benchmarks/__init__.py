@@ -1,1 +1,2 @@
-"""Benchmarks: run with `python -m benchmarks.NAME`; figures go to docs/benchmarks.md."""
+"""Benchmarks: `python -m benchmarks` lists them, `python -m benchmarks NAME` (or
+`python -m benchmarks.NAME`) runs one; figures go to docs/benchmarks.md."""

@@ -7,6 +7,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
+import psycopg
+from sqlalchemy import exc as sa_exc
+
 from app import __version__
 from app.cli import (
     audit_cmd,
@@ -18,12 +21,16 @@ from app.cli import (
     lot_cmd,
     recall_cmd,
     run_cmd,
+    signals,
     trace_cmd,
     user_cmd,
 )
 from app.cli.common import CommandError
 from app.db.errors import DatabaseUnavailable, DecisionRefused, LoginFailed
+from app.db.errors import describe as describe_database_error
 from app.db.queries.lot_detail import LotNotFound
+
+_log = logging.getLogger("lotproof")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,19 +60,51 @@ def with_default_verb(parser: argparse.ArgumentParser, argv: Sequence[str]) -> l
     return [*leading, "run", *(a for a in args if a not in GLOBAL_OPTIONS)]
 
 
+# What a user can act on: printed as one message, without a traceback.
+USER_ERRORS = (CommandError, DatabaseUnavailable, DecisionRefused, LoginFailed, LotNotFound,
+               ValueError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(with_default_verb(parser, sys.argv[1:] if argv is None else argv))
+    words = with_default_verb(parser, sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args))
-    except (CommandError, DatabaseUnavailable, DecisionRefused, LoginFailed, LotNotFound,
-            ValueError) as exc:
-        print(f"lotproof: {exc}", file=sys.stderr)
-        return 2
+        with signals.handled():
+            refuse_nul_characters(words)
+            return int(args.func(args))
+    except signals.Terminated as ended:
+        return ended.exit_code
+    except USER_ERRORS as exc:
+        return _fail(str(exc))
+    except (sa_exc.DBAPIError, psycopg.Error) as exc:
+        _log.info("database error", exc_info=exc)  # the whole story with -v
+        return _fail(describe_database_error(exc))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+
+
+def _fail(message: str) -> int:
+    print(f"lotproof: {message}", file=sys.stderr)
+    return 2
+
+
+def refuse_nul_characters(words: Sequence[str]) -> None:
+    """PostgreSQL text cannot hold a NUL character: say which argument has one, before any of
+    it reaches the database (where psycopg would refuse it without naming the field)."""
+    for i, word in enumerate(words):
+        if "\x00" not in word:
+            continue
+        if word.startswith("--") and "=" in word:
+            what = word.split("=", 1)[0]
+        elif i > 0 and words[i - 1].startswith("-"):
+            what = words[i - 1]
+        else:
+            what = f"the argument {word!r}"
+        raise CommandError(f"{what} contains a NUL character (\\x00), which the database "
+                           "cannot store")

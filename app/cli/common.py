@@ -31,11 +31,15 @@ def server() -> Iterator[ServerTarget]:
 
 def read_password(args: argparse.Namespace, prompt: str = "Password: ") -> str:
     if getattr(args, "password_stdin", False):
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n")
-    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
         raise CommandError("no terminal to ask for the password; pass --password-stdin")
-    return getpass.getpass(prompt)
+    else:
+        password = getpass.getpass(prompt)
+    if "\x00" in password:  # libpq would cut the connection string short there
+        raise CommandError("the password contains a NUL character (\\x00), which PostgreSQL "
+                           "cannot take")
+    return password
 
 
 def add_user_option(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ on a shared server.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 from psycopg import sql
 
@@ -57,6 +59,8 @@ class EmbeddedServer:
             from pgserver import get_server  # type: ignore[attr-defined]
 
             self.root.mkdir(parents=True, exist_ok=True)
+            if self.pgdata.is_dir():
+                _adopt_leftovers(self.pgdata)
             try:
                 self._server = get_server(
                     self.pgdata, cleanup_mode="delete" if self._delete_on_stop else "stop"
@@ -116,3 +120,65 @@ class EmbeddedServer:
             conn.execute("SELECT pg_reload_conf()")
         _log.info("embedded server in %s now requires passwords", self.pgdata)
         return password
+
+
+def _adopt_leftovers(pgdata: Path) -> None:
+    """Clean up after a Lotproof process that died without stopping the server (kill -9, a
+    crash, a power cut), before pgserver looks at the folder.
+
+    pgserver stops the server when the last process in `.handle_pids.json` exits; a dead pid
+    left in that list means nobody ever stops it again, so dead pids are dropped and the server
+    still running is reused and stopped by whoever exits last. A `postmaster.pid` naming a
+    process that is alive but not this folder's postgres (its pid reused since, e.g. after a
+    reboot in a container) would make pgserver think the server runs: it is removed, and the
+    server is started afresh. A postmaster.pid whose process is gone is PostgreSQL's to handle.
+    """
+    from pgserver.postgres_server import PostgresServer  # type: ignore[import-untyped]
+
+    with PostgresServer._lock:  # pgserver's inter-process lock over these files
+        _forget_dead_handles(pgdata / ".handle_pids.json")
+        _remove_foreign_pid_file(pgdata)
+
+
+def _forget_dead_handles(handles: Path) -> None:
+    try:
+        pids = [int(p) for p in json.loads(handles.read_text())]
+    except (OSError, ValueError, TypeError):
+        return
+    alive = [pid for pid in pids if _running(pid)]
+    if alive != pids:
+        _log.warning("embedded server: forgetting %s, which exited without stopping it",
+                     ", ".join(f"process {pid}" for pid in pids if pid not in alive))
+        handles.write_text(json.dumps(alive))
+
+
+def _remove_foreign_pid_file(pgdata: Path) -> None:
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return
+    if not _running(pid) or _is_postmaster(pid):
+        return
+    _log.warning("embedded server: %s names process %d, which is not its server; removing it",
+                 pid_file, pid)
+    pid_file.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+def _is_postmaster(pid: int) -> bool:
+    """A postgres process with the pid of this folder's postmaster.pid is taken to be its
+    server (comparing command lines would trip over symlinked paths)."""
+    try:
+        name = psutil.Process(pid).name().lower().removesuffix(".exe")
+        return name in ("postgres", "postmaster")
+    except psutil.AccessDenied:
+        return True  # someone else's process: not ours to judge
+    except psutil.Error:
+        return False

@@ -14,6 +14,14 @@ class DatabaseUnavailable(Exception):
     """The server cannot be reached, refuses us, or is a version Lotproof cannot use."""
 
 
+class BadDatabaseUrl(DatabaseUnavailable):
+    """LOTPROOF_DATABASE_URL (or another setting naming a server) is not a PostgreSQL URL."""
+
+
+class InvalidText(ValueError):
+    """A text value the database cannot store (PostgreSQL text cannot hold a NUL character)."""
+
+
 class OutcomeUnknown(DatabaseUnavailable):
     """The connection was lost while a signed decision was being committed: it either committed
     or it did not. `transaction_id` lets the workstation ask the server which, once it is back."""
@@ -70,6 +78,8 @@ _BY_STATE: dict[str, type[DecisionRefused]] = {
 def translate(error: BaseException) -> BaseException:
     """The user-facing error for a driver error (or the error itself if it is not one)."""
     orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    if isinstance(orig, psycopg.DataError) and "NUL (0x00)" in str(orig):
+        return _nul_in_text(error)
     if not isinstance(orig, psycopg.Error) or orig.diag.sqlstate is None:
         return error
     state = orig.diag.sqlstate
@@ -82,3 +92,27 @@ def translate(error: BaseException) -> BaseException:
     if state.startswith("LP") or state in ("42501", "23514", "22023", "23505"):
         return DecisionRefused(message, orig.diag.message_hint)
     return error
+
+
+def describe(error: BaseException) -> str:
+    """One line for a user about any driver error: the translated error's message, else what the
+    server said (its primary message, never the statement or its parameters)."""
+    mapped = translate(error)
+    if mapped is not error:
+        return str(mapped)
+    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    if isinstance(orig, psycopg.Error) and orig.diag.message_primary:
+        return f"the database refused: {orig.diag.message_primary}"
+    lines = str(orig).strip().splitlines()
+    return f"database error: {lines[0] if lines else type(orig).__name__}"
+
+
+def _nul_in_text(error: BaseException) -> InvalidText:
+    """psycopg refuses before sending; name the statement's parameters that hold the NUL."""
+    params = error.params if isinstance(error, sa_exc.StatementError) else None
+    rows = params if isinstance(params, list | tuple) else [params]
+    names = sorted({str(k) for row in rows if isinstance(row, dict)
+                    for k, v in row.items() if isinstance(v, str) and "\x00" in v})
+    where = f" (parameter {', '.join(names)})" if names else ""
+    return InvalidText(f"a text value contains a NUL character (\\x00){where}; PostgreSQL "
+                       "cannot store it: remove it and try again")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
+
+from app.db.server import parse_database_url
 
 ENV = "LOTPROOF_READ_DATABASE_URL"
 
@@ -16,7 +18,7 @@ def read_replica_url(person_url: URL) -> URL | None:
     raw = os.environ.get(ENV, "").strip()
     if not raw:
         return None
-    replica = make_url(raw)
+    replica = parse_database_url(raw, ENV)
     return URL.create(person_url.drivername, username=person_url.username,
                       password=person_url.password, host=replica.host, port=replica.port,
                       database=replica.database or person_url.database, query=replica.query)

@@ -7,15 +7,17 @@ Otherwise an embedded server in the user's data directory, started on first use.
 from __future__ import annotations
 
 import atexit
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 
 from app.db.embedded import SUPERUSER, EmbeddedServer
-from app.db.errors import AccountLocked, DatabaseUnavailable, LoginFailed
-from app.db.settings import DATABASE_NAME, data_dir, external_database_url
+from app.db.errors import AccountLocked, BadDatabaseUrl, DatabaseUnavailable, LoginFailed
+from app.db.settings import DATABASE_NAME, DATABASE_URL_ENV, data_dir, external_database_url
 
 MIN_SERVER_VERSION = 150000
 DRIVER = "postgresql+psycopg"
@@ -88,10 +90,28 @@ def open_server(root: Path | None = None, *, delete_on_stop: bool = False) -> Se
 
 def external_target(url: str | URL) -> ServerTarget:
     """A shared server by URL (`postgresql://user:password@host:5432/db`); nothing is checked."""
-    parsed = make_url(url) if isinstance(url, str) else url
+    parsed = parse_database_url(url) if isinstance(url, str) else url
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername=DRIVER)
     return ServerTarget(admin_url=parsed)
+
+
+def parse_database_url(text: str, setting: str = DATABASE_URL_ENV) -> URL:
+    """A PostgreSQL URL from a setting, or BadDatabaseUrl saying what is wrong with it."""
+    expected = "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+    try:
+        url = make_url(text)
+    except (sa_exc.ArgumentError, ValueError) as exc:  # ValueError: a port that is no number
+        raise BadDatabaseUrl(f"{setting} is not a URL: {_hide_password(text)!r}; expected "
+                             f"{expected}") from exc
+    if url.get_backend_name() not in ("postgresql", "postgres"):
+        raise BadDatabaseUrl(f"{setting} names a {url.get_backend_name()!r} server, not "
+                             f"PostgreSQL: {_hide_password(text)!r}; expected {expected}")
+    return url
+
+
+def _hide_password(text: str) -> str:
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", text)
 
 
 def psycopg_conninfo(url: URL) -> dict[str, str]:

@@ -33,6 +33,7 @@ from app.views.main_window import MainWindow
 from app.views.schema_check import ensure_schema
 from app.views.style import apply_theme
 from app.views.tasks import TaskRunner
+from app.views.termination import Termination
 from app.workflows import connection, setup
 from app.workflows.connection import Connection
 from app.workflows.setup import DemoLogin
@@ -84,15 +85,19 @@ def run(*, demo_if_empty: bool = True, username: str | None = None,
     failures: list[BaseException] = []
     reporter = CrashReporter(log_file, interactive=not smoke, on_crash=failures.append).install()
     watchdog = smoke_test.Watchdog().start() if smoke else None
+    termination = Termination(app).install()
     try:
         apply_theme(app)
         code = _run(app, demo_if_empty=demo_if_empty, username=username, password=password,
                     watchdog=watchdog, choose_database=choose_database)
+        if termination.requested:
+            return termination.exit_code
         if failures:
             _log.error("%d unhandled error(s) during the session", len(failures))
             return code or 1
         return code
     finally:
+        termination.uninstall()
         reporter.uninstall()
         if watchdog is not None:
             watchdog.cancel()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QCoreApplication, QEventLoop
 
 from app.views.tasks import TaskRunner
 
@@ -28,6 +28,8 @@ def wait_for(runner: TaskRunner, fn: Callable[..., Any], *args: Any,
                   with_progress=with_progress, **kwargs)
     if "value" not in outcome:
         loop.exec()
+    while "value" not in outcome:  # the loop was ended early (the workstation is closing):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     error = outcome.get("error")
     if isinstance(error, BaseException):
         raise error

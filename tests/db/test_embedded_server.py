@@ -76,3 +76,28 @@ def test_unreachable_server_names_the_url_and_what_to_do(tmp_path: Path) -> None
     assert "127.0.0.1:1/lotproof" in message
     assert "LOTPROOF_DATABASE_URL" in message
     assert "x@" not in message  # the password is never shown
+
+
+def test_a_pid_file_naming_another_live_process_is_not_taken_for_the_server(
+        tmp_path: Path) -> None:
+    """After a crash the pid in postmaster.pid may belong to some other process by now: the
+    server starts afresh, and that process is left alone (pgserver alone would take it for the
+    server, fail to reach it, then kill it)."""
+    import subprocess
+
+    root = tmp_path / "db"
+    open_server(root).stop()
+    assert _all_stopped(root / "pgdata")
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        pid_file = root / "pgdata" / "postmaster.pid"
+        pid_file.write_text(f"{bystander.pid}\n{root / 'pgdata'}\n1700000000\n5432\n"
+                            f"{root / 'pgdata'}\n\n  1 2\nready   \n")
+        target = open_server(root)
+        check_server(target.admin_url)
+        target.stop()
+        assert _all_stopped(root / "pgdata")
+        assert bystander.poll() is None, "an unrelated process was killed"
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -31,6 +31,7 @@ from app.workflows import compliance, evidence
 from app.workflows.audit import CSV_COLUMNS
 from app.workflows.session import UserSession, login
 from tests.conftest import DEMO_BY_ROLE, DEMO_PASSWORDS
+from tests.support import pdf_text
 
 AUDITOR = DEMO_BY_ROLE["auditor"]
 
@@ -87,9 +88,8 @@ def _pages(pdf: Path, tmp: Path) -> list[Path]:
 
 
 def _text(pdf: Path, page: int | None = None) -> str:
-    pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run(["pdftotext", *pages, str(pdf), "-"], check=True,
-                          capture_output=True, text=True, timeout=60).stdout
+    """The text layer (PDFium from the wheel, not the system's pdftotext, whose version varies)."""
+    return pdf_text.words(pdf, page)
 
 
 def _read_pages(pdf: Path, tmp: Path) -> int:
