@@ -258,6 +258,10 @@ BEGIN
     PERFORM quality._transition('disposition', v.status, v_to);
     IF v_to = 'available' THEN
         PERFORM quality._recall_guard(v, 'use a recalled lot as is');
+        IF v.expiry_date < quality.today() THEN
+            RAISE EXCEPTION 'lot % expired on %: it cannot be used as is', p_lot, v.expiry_date
+                USING ERRCODE = 'LP422';
+        END IF;
     END IF;
     IF coalesce(btrim(p_reason), '') = '' THEN
         RAISE EXCEPTION 'a disposition needs a reason' USING ERRCODE = 'LP422';
