@@ -50,5 +50,5 @@ def login_for(target: ServerTarget, demo_logins: list[DemoLogin]) -> tuple[str, 
             return demo.username, demo.password
     username = f"smoke.{secrets.token_hex(4)}"
     password = secrets.token_urlsafe(18)
-    setup.create_admin(target, username, "Smoke Test", password)
+    setup.create_admin(target, username, f"Smoke Test {username}", password)  # one person each
     return username, password
