@@ -117,9 +117,12 @@ def main() -> None:
         migrate.upgrade(engine)
         seed_demo(target.admin_url, engine, scale="small", seed=5)
         with engine.connect() as conn:
-            lots = list(conn.execute(text(
-                "SELECT lot_code FROM erp.lots WHERE status = 'available' ORDER BY id LIMIT 400"))
-                .scalars())
+            # Lots a release may take back from hold: not from a supplier suspended since.
+            lots = list(conn.execute(text("""
+                SELECT l.lot_code FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+                WHERE l.status = 'available' AND coalesce(quality.supplier_status(
+                    l.supplier_id, i.category), 'approved') NOT IN ('suspended', 'disqualified')
+                ORDER BY l.id LIMIT 400""")).scalars())
         engine.dispose()
         print("round trip before commit | approvers | signed decisions per second | errors")
         for rtt in (float(v) / 1000 for v in args.rtt_ms.split(",")):
