@@ -234,3 +234,42 @@ def release(db: ServerTarget, username: str, lot: RedLot, reason: str = "",
 def signatures_by(db: ServerTarget, username: str) -> list[Row]:
     return owner_rows(db, "SELECT id, record_type, record_id, meaning FROM quality.signatures "
                           "WHERE username = %s ORDER BY id", (username,))
+
+
+# ----------------------------------------------------------------------------- round 2
+def audit_verify(db: ServerTarget, folder: Any) -> Any:
+    """`lotproof audit verify` as the read-only auditor, as its own process, with its data and
+    witness folders under `folder` (as tests/security/test_audit_superuser.py runs it)."""
+    import os
+    import subprocess
+    import sys
+
+    from app.db.server import libpq_url
+
+    env = dict(os.environ)
+    env["LOTPROOF_DATABASE_URL"] = libpq_url(db.admin_url, show_password=True)
+    env["LOTPROOF_DATA_DIR"] = str(folder / "data")
+    env["LOTPROOF_AUDIT_WITNESS_DIR"] = str(folder / "witness")
+    return subprocess.run(
+        [sys.executable, "-m", "app", "audit", "verify", "--user", "aude.auditor",
+         "--password-stdin"], input=DEMO_PASSWORDS["aude.auditor"] + "\n", env=env,
+        capture_output=True, text=True, timeout=60)
+
+
+def verify_said(run: Any) -> str:
+    return f"exit {run.returncode}: {(run.stdout + run.stderr).strip()[-400:]}"
+
+
+def create_user_as(db: ServerTarget, logins: Logins, admin: Login, role: str, stem: str,
+                   printed_name: str | None = None,
+                   password: str = "temporary-" + "0" * 4) -> tuple[bool, Any, Login]:
+    """An administrator (not the installer) enrols a person; whatever it made is cleaned up."""
+    role = role if role.startswith("lotproof_") else f"lotproof_{role}"
+    username = unique_username(stem)
+    printed = printed_name or f"Red Team {username}"
+    ok, out = attempt(db, admin.username, "SELECT quality.create_user(%s, %s, %s, %s)",
+                      (username, printed, role, scram_verifier(password)), admin.password)
+    login = Login(username, password, role, printed)
+    if ok:
+        logins.made.append(login)
+    return ok, out, login

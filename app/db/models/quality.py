@@ -50,7 +50,7 @@ class User(Base):
         ),
         # A manifestation names one person: no two active people share a printed name.
         Index("uq_users_printed_name_active",
-              text("lower(regexp_replace(btrim(printed_name), '\\s+', ' ', 'g'))"), unique=True,
+              text("quality.printed_name_key(printed_name)"), unique=True,
               postgresql_where=text("active")),
         {"schema": SCHEMA},
     )

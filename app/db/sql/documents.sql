@@ -75,6 +75,12 @@ BEGIN
            quality._floats(f.value -> 'bbox'), coalesce((f.value ->> 'confidence')::float8, 0),
            f.value ->> 'method', f.value ->> 'source_text'
     FROM jsonb_each(coalesce(p_extraction -> 'fields', '{}')) AS f;
+    -- What identifies a COA is always there to confirm or fill in, even when it was not read.
+    INSERT INTO quality.extracted_fields (document_id, name, value, confidence, method)
+    SELECT v_id, n, 'null'::jsonb, 0, 'not found'
+    FROM unnest(ARRAY['lot_number', 'product_name', 'supplier']) n
+    WHERE v_kind = 'coa'
+      AND NOT EXISTS (SELECT 1 FROM quality.extracted_fields f WHERE f.document_id = v_id AND f.name = n);
     INSERT INTO quality.coa_results (document_id, test, method, specification, spec_min,
                                      spec_max, value, unit, result_text, stated_pass, page, bbox,
                                      confidence, original)
@@ -220,18 +226,35 @@ BEGIN
             RETURN NEXT;
         END IF;
     END LOOP;
-    -- A document that names no product or supplier is checked by what it was linked to first:
-    -- another item's SDS, another supplier's statement, is not this one's.
+    -- A COA that states no lot number (as read it may be a miss: a person fills it in) is not a
+    -- lot's COA.
+    IF v_kind = 'coa' AND p_lot_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM quality.extracted_fields f WHERE f.document_id = p_document_id
+              AND f.name = 'lot_number'
+              AND nullif(btrim(coalesce(f.corrected_value, f.value) #>> '{}'), '') IS NOT NULL) THEN
+        field := 'no_lot_number';  -- a miss of the reader until a person has confirmed it
+        confirmed := (SELECT status = 'verified' FROM quality.documents WHERE id = p_document_id);
+        problem := format('the COA states no lot number, so it cannot be told to be lot %s''s',
+                          v_lot.lot_code);
+        RETURN NEXT;
+    END IF;
+    -- What the document was linked to first tells what it is of, also when it names no product
+    -- or supplier: another item's SDS or COA (linked to that item or to one of its lots), another
+    -- supplier's statement, is not this one's.
     field := 'link';
     confirmed := true;
     FOR problem IN
         SELECT format('the document is already linked to %s', coalesce('item ' || i.name,
                       'supplier ' || s.name))
         FROM quality.document_links k
-        LEFT JOIN erp.items i ON i.id = k.item_id AND k.item_id IS DISTINCT FROM p_item_id
-        LEFT JOIN erp.suppliers s ON s.id = k.supplier_id AND p_item_id IS NULL
-                                   AND k.supplier_id IS DISTINCT FROM p_supplier_id
-        WHERE k.document_id = p_document_id AND k.lot_id IS NULL AND p_lot_id IS NULL
+        LEFT JOIN erp.lots kl ON kl.id = k.lot_id
+        LEFT JOIN erp.items i ON i.id = coalesce(k.item_id, kl.item_id)
+             AND coalesce(p_item_id, v_lot.item_id) IS NOT NULL
+             AND coalesce(k.item_id, kl.item_id) <> coalesce(p_item_id, v_lot.item_id)
+        LEFT JOIN erp.suppliers s ON s.id = coalesce(k.supplier_id, kl.supplier_id)
+             AND coalesce(p_item_id, v_lot.item_id) IS NULL
+             AND coalesce(k.supplier_id, kl.supplier_id) <> p_supplier_id
+        WHERE k.document_id = p_document_id
           AND k.id < coalesce(p_link_id, 9223372036854775807)
           AND (i.id IS NOT NULL OR s.id IS NOT NULL)
         ORDER BY k.id LIMIT 1 LOOP
@@ -405,9 +428,9 @@ BEGIN
         IF (SELECT kind FROM quality.documents WHERE id = p_document_id) = 'coa' THEN
             PERFORM quality.apply_lot_rules(v_lot);
         END IF;
-        PERFORM quality.refresh_exceptions(ARRAY[v_lot]);
+        PERFORM quality._refresh_exceptions(ARRAY[v_lot]);
     END LOOP;
-    PERFORM quality.refresh_exceptions(NULL, ARRAY['unverified_document']);
+    PERFORM quality._refresh_exceptions(NULL, ARRAY['unverified_document']);
 END $$;
 
 CREATE OR REPLACE FUNCTION quality.reject_document(p_document_id bigint, p_reason text) RETURNS void

@@ -6,7 +6,7 @@
 -- Brings the queue up to date: opens what breaks a rule now, closes what no longer does. With
 -- lot ids, only those lots' exceptions; with types, only those types; with neither, everything.
 -- Custom plans: with lot ids the query reads those lots by index; without, whole tables.
-CREATE OR REPLACE FUNCTION quality.refresh_exceptions(p_lot_ids bigint[] DEFAULT NULL,
+CREATE OR REPLACE FUNCTION quality._refresh_exceptions(p_lot_ids bigint[] DEFAULT NULL,
                                            p_types text[] DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
@@ -16,7 +16,7 @@ AS $$
 DECLARE
     v_opened int;
     v_closed int;
-    v_today date := current_date;
+    v_today date := quality.today();
     v_grace int := quality.setting('document_grace_days', '2')::int;
     v_hold_days int := quality.setting('hold_review_days', '14')::int;
     v_horizon int := quality.setting('expiry_horizon_days', '90')::int;
@@ -178,6 +178,23 @@ BEGIN
                              NULL, NULL);
     END IF;
     RETURN jsonb_build_object('opened', v_opened, 'closed', v_closed);
+END $$;
+
+-- What a person asks for (the Refresh button, a scheduler's login): the same, by a Lotproof
+-- person of a deciding group only (an auditor, a withdrawn account, a foreign login may not).
+CREATE OR REPLACE FUNCTION quality.refresh_exceptions(p_lot_ids bigint[] DEFAULT NULL,
+                                                      p_types text[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT quality._is_installer() THEN
+        PERFORM quality._person();
+        PERFORM quality._require_role('{lotproof_inspector,lotproof_approver,lotproof_compliance}',
+                                      'refresh the exception queue');
+    END IF;
+    RETURN quality._refresh_exceptions(p_lot_ids, p_types);
 END $$;
 
 CREATE OR REPLACE FUNCTION quality.close_exception(p_exception_id bigint, p_reason text) RETURNS void

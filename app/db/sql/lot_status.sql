@@ -118,7 +118,7 @@ BEGIN
         released_once = s.released_once OR excluded.released_once,
         updated_at = excluded.updated_at,
         updated_by = excluded.updated_by;
-    PERFORM quality.refresh_exceptions(ARRAY[p_lot_id]);
+    PERFORM quality._refresh_exceptions(ARRAY[p_lot_id]);
 END $$;
 
 -- A lot in a recall that is not closed becomes available only by a compliance officer, however
@@ -361,13 +361,11 @@ DECLARE
     v erp.lots;
     n integer := 0;
 BEGIN
-    IF NOT (pg_has_role(session_user, 'lotproof_inspector', 'MEMBER')
-            OR pg_has_role(session_user, 'lotproof_approver', 'MEMBER')
-            OR pg_has_role(session_user, 'lotproof_compliance', 'MEMBER')
-            OR pg_has_role(session_user, 'lotproof_admin', 'MEMBER')
-            OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
-            OR session_user = (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'quality')) THEN
-        RAISE EXCEPTION '% may not run the expiry check', session_user USING ERRCODE = '42501';
+    IF NOT quality._is_installer() THEN  -- the owner's scheduler, or a person of a deciding group
+        PERFORM quality._person();
+        PERFORM quality._require_role(
+            '{lotproof_inspector,lotproof_approver,lotproof_compliance,lotproof_admin}',
+            'run the expiry check');
     END IF;
     PERFORM quality._audit_context('lot.expire', 'expiry date passed', NULL);
     FOR v IN SELECT l.* FROM erp.lots l

@@ -122,13 +122,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_installer boolean := quality._is_installer();
-    v_name text := regexp_replace(btrim(p_printed_name), '\s+', ' ', 'g');
+    v_name text := quality.clean_printed_name(p_printed_name);
 BEGIN
     IF NOT v_installer THEN
         PERFORM quality._person();
         PERFORM quality._require_role(ARRAY['lotproof_admin'], 'add users');
     END IF;
-    IF coalesce(btrim(p_printed_name), '') = '' THEN
+    IF coalesce(v_name, '') = '' THEN
         RAISE EXCEPTION 'a printed name is required' USING ERRCODE = '22023';
     END IF;
     IF EXISTS (SELECT 1 FROM quality.users WHERE username = p_username) THEN
@@ -136,7 +136,7 @@ BEGIN
             USING ERRCODE = '23505';
     END IF;
     IF EXISTS (SELECT 1 FROM quality.users WHERE active
-               AND lower(regexp_replace(btrim(printed_name), '\s+', ' ', 'g')) = lower(v_name)) THEN
+               AND quality.printed_name_key(printed_name) = quality.printed_name_key(v_name)) THEN
         RAISE EXCEPTION 'the printed name "%" is already the name of an active person; a signature must name one person (add a middle initial or department)',
             v_name USING ERRCODE = '23505';
     END IF;
@@ -199,10 +199,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v quality.users;
+    v_me quality.users;
 BEGIN
-    PERFORM quality._person();
+    v_me := quality._person();
     PERFORM quality._require_role(ARRAY['lotproof_compliance', 'lotproof_admin'],
                                   'confirm who a person is');
+    -- The checker is someone whose own identity stands: not an account an administrator set up
+    -- and nobody has checked yet (an administrator's puppet).
+    IF v_me.password_set_at IS NOT NULL AND (v_me.identity_verified_at IS NULL
+            OR v_me.identity_verified_at < v_me.password_set_at) THEN
+        RAISE EXCEPTION 'your own identity has not been confirmed yet: you cannot confirm someone else''s'
+            USING ERRCODE = '42501';
+    END IF;
     v := quality._target_person(p_username);
     IF p_username = session_user THEN
         RAISE EXCEPTION 'nobody confirms their own identity' USING ERRCODE = '42501';
@@ -260,6 +268,9 @@ BEGIN
     PERFORM quality._account_audit('user.deactivate', p_username, p_reason, NULL);
     PERFORM accounts.set_login(p_username, false);
     UPDATE quality.users SET active = false WHERE username = p_username;
+    -- Sessions still open end now (their functions would refuse anyway).
+    PERFORM pg_terminate_backend(a.pid) FROM pg_stat_activity a
+    WHERE a.usename = p_username AND a.pid <> pg_backend_pid();
 END $$;
 
 CREATE OR REPLACE FUNCTION quality.set_user_role(p_username text, p_role text, p_reason text) RETURNS void

@@ -59,7 +59,7 @@ BEGIN
             PERFORM quality._rule_hold(v_lot, v_reason);
         END LOOP;
     END IF;
-    PERFORM quality.refresh_exceptions(NULL, ARRAY['temperature_excursion']);
+    PERFORM quality._refresh_exceptions(NULL, ARRAY['temperature_excursion']);
     RETURN v_id;
 END $$;
 
@@ -83,7 +83,7 @@ BEGIN
     INSERT INTO quality.return_inspections (return_id, outcome, disposition, reason, inspected_by,
                                             inspected_at)
     VALUES (p_return_id, p_outcome, p_disposition, btrim(p_reason), session_user, clock_timestamp());
-    PERFORM quality.refresh_exceptions(NULL, ARRAY['return_awaiting_inspection']);
+    PERFORM quality._refresh_exceptions(NULL, ARRAY['return_awaiting_inspection']);
 END $$;
 
 CREATE OR REPLACE TRIGGER audit_quality_events AFTER INSERT OR UPDATE OR DELETE ON quality.quality_events

@@ -54,7 +54,7 @@ BEGIN
                    AND EXISTS (SELECT 1 FROM quality.lot_results(l.id)) LOOP
         PERFORM quality.apply_lot_rules(v_lot);
     END LOOP;
-    PERFORM quality.refresh_exceptions(ARRAY(
+    PERFORM quality._refresh_exceptions(ARRAY(
         SELECT l.id FROM erp.lots l WHERE l.item_id = p_item_id
           AND EXISTS (SELECT 1 FROM quality.document_links k WHERE k.lot_id = l.id)));
     RETURN v_version;

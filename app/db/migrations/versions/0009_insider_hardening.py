@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.db.migrate import execute_sql, secure_database
+from app.db.migrate import apply_definitions, execute_sql, secure_database
 
 revision = "0009"
 down_revision = "0008"
@@ -40,6 +40,10 @@ BEGIN
     -- role that is not a superuser sees of other roles' sessions only with this read-only role.
     IF NOT pg_has_role('lotproof_owner', 'pg_read_all_stats', 'MEMBER') THEN
         GRANT pg_read_all_stats TO lotproof_owner;
+    END IF;
+    -- Withdrawing a person ends their open sessions (never a superuser's: PostgreSQL refuses).
+    IF NOT pg_has_role('lotproof_owner', 'pg_signal_backend', 'MEMBER') THEN
+        GRANT pg_signal_backend TO lotproof_owner;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lotproof_role_admin') THEN
         CREATE ROLE lotproof_role_admin NOLOGIN CREATEROLE;
@@ -94,8 +98,9 @@ def upgrade() -> None:
     for column in ("password_set_at", "identity_verified_at"):
         op.add_column("users", sa.Column(column, postgresql.TIMESTAMP(timezone=True),
                                          nullable=True), schema="quality")
+    apply_definitions("printed_names")  # the index below is on its key
     op.create_index("uq_users_printed_name_active", "users",
-                    [sa.text(r"lower(regexp_replace(btrim(printed_name), '\s+', ' ', 'g'))")],
+                    [sa.text("quality.printed_name_key(printed_name)")],
                     unique=True, schema="quality", postgresql_where=sa.text("active"))
     op.add_column("document_links", sa.Column("mismatches", postgresql.ARRAY(sa.Text()),
                                               server_default=sa.text("'{}'"), nullable=False),
