@@ -61,10 +61,6 @@ class LotTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------- the query
     @property
-    def lot_filter(self) -> LotFilter:
-        return self._filter
-
-    @property
     def sort_key(self) -> tuple[str, bool]:
         return self._sort, self._descending
 
