@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.db import lot_status
+
 STATUS_COLOURS = {
     "quarantine": "#b7791f",
     "available": "#2f855a",
@@ -23,8 +25,7 @@ STATUS_COLOURS = {
 }
 
 
-def status_label(status: str) -> str:
-    return status.replace("_", " ").capitalize()
+status_label = lot_status.label
 
 
 def status_colour(status: str) -> QColor:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.db import lot_status
 from app.db.queries import decisions as q
 from app.db.queries.decisions import DecisionLine, LotQualityState, LotWaiting, Transition
 from app.workflows.session import UserSession
@@ -25,7 +26,7 @@ __all__ = [
     "transitions",
 ]
 
-DISPOSITIONS = ("use_as_is", "rework", "repack", "return_to_vendor", "scrap")
+DISPOSITIONS = lot_status.DISPOSITIONS
 
 
 @dataclass(frozen=True)

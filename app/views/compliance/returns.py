@@ -25,8 +25,6 @@ from app.workflows import compliance
 from app.workflows.compliance import ReturnRow
 from app.workflows.session import UserSession
 
-DISPOSITIONS = ("return_to_stock", "scrap", "return_to_vendor", "rework")
-
 
 class ReturnsPanel(QWidget):
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
@@ -49,7 +47,7 @@ class ReturnsPanel(QWidget):
         self.outcome = QComboBox()
         self.outcome.addItems(("accepted", "rejected"))
         self.disposition = QComboBox()
-        for d in DISPOSITIONS:
+        for d in compliance.RETURN_DISPOSITIONS:
             self.disposition.addItem(d.replace("_", " "), d)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("What the inspection found")
