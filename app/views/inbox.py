@@ -225,7 +225,7 @@ class InboxPanel(QWidget):
         self.approve_button.setEnabled(
             d is not None and not any(s.username == me for s in d.signatures))
         self.close_button.setEnabled(self.selected_exception() is not None
-                                     and self._session.person.role != "lotproof_auditor")
+                                     and self._session.person.may("close_exception"))
 
     def approve_selected(self) -> None:
         d = self._selected_decision()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.analytics.table import Column, RowsModel, selected_row, sortable_view
-from app.views.compliance.quality_events import RECORDERS
 from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
@@ -59,7 +58,7 @@ class ReturnsPanel(QWidget):
         form.addRow("Disposition:", self.disposition)
         form.addRow("Finding:", self.reason)
         form.addRow("", inspect)
-        box.setVisible(session.person.role in RECORDERS)
+        box.setVisible(session.person.may("inspect_return"))
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -102,8 +102,7 @@ class DocumentReviewDialog(QDialog):
         self.review: DocumentReview | None = None
         self._source: PageSource | None = None
         self._page = 0
-        self._editable = session.person.role in ("lotproof_inspector", "lotproof_approver",
-                                                 "lotproof_compliance")
+        self._editable = session.person.may("review_document")
 
         self.page_view = PageView()
         scroll = QScrollArea()
@@ -226,11 +225,10 @@ class DocumentReviewDialog(QDialog):
                                    f"({c.match}), {c.item}, {c.status}")
             item.setData(Qt.ItemDataRole.UserRole, c.lot_code)
             self.candidates.addItem(item)
-        reader_only = self._session.person.role == "lotproof_auditor"
-        editable = s.status == "new" and not reader_only
+        editable = s.status == "new" and self._editable
         for button in (self.confirm_button, self.correct_button, self.verify_button):
             button.setEnabled(editable)
-        self.link_button.setVisible(not reader_only)
+        self.link_button.setVisible(self._session.person.may("link_document"))
 
     def _fill_fields(self, rows: list[FieldRow]) -> None:
         self.fields.setRowCount(len(rows))

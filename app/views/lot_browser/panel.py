@@ -118,7 +118,7 @@ class LotBrowser(QWidget):
         self.decision_bar = LotDecisionBar(session, runner)
         self.decision_bar.decided.connect(self._decided)
         self.detail = LotDetailPanel(self.decision_bar)
-        self.detail.setAcceptDrops(session.person.role != "lotproof_auditor")
+        self.detail.setAcceptDrops(session.person.may("store_document"))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
