@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.db.errors import LoginFailed
+from app.views import messages
 from app.views.analytics import ExpiryRiskPanel, SupplierScorecardPanel
 from app.views.audit_view import AuditPanel
 from app.views.charts import ChartsPanel
@@ -168,7 +169,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.database_label)
         install_help_menu(self, session)
         install_shortcuts(self)
+        messages.bridge().subscribe(self, self.show_message)
         self.live.start()
+
+    def show_message(self, role: str, text: str) -> None:
+        """The message area: what background work has to tell the person (its failures)."""
+        self.statusBar().showMessage(text, 30_000 if role == "error" else 10_000)
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.lot_browser)

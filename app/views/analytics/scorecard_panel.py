@@ -84,7 +84,6 @@ class SupplierScorecardPanel(QWidget):
         super().__init__()
         self._session = session
         self._runner = runner
-        self._generation = 0
         self.scorecard: Scorecard | None = None
         self.loading = False
 
@@ -172,18 +171,13 @@ class SupplierScorecardPanel(QWidget):
         if date_to < date_from:
             self.status.setText("The period ends before it starts.")
             return
-        self._generation += 1
-        generation = self._generation
         self.loading = True
         self.status.setText("Scoring suppliers…")
         self._runner.submit(analytics.scorecard, self._session, date_from, date_to,
-                            self.late_days.value(),
-                            on_result=lambda card: self._loaded(generation, card),
-                            on_error=lambda exc: self._failed(generation, exc))
+                            self.late_days.value(), key=(self, "scorecard"),
+                            on_result=self._loaded, on_error=self._failed)
 
-    def _loaded(self, generation: int, card: Scorecard) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, card: Scorecard) -> None:
         self.loading = False
         self.scorecard = card
         self.model.set_rows(card.suppliers)
@@ -194,10 +188,9 @@ class SupplierScorecardPanel(QWidget):
             f"{card.date_to}, {sum(s.lots_received for s in card.suppliers):,} lot(s)")
         self.show_factors(None)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self.status.setText(f"Could not score the suppliers: {exc}")
+    def _failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self.status.setText(f"Could not score the suppliers: {exc}")
 
     def _selected(self) -> None:
         self.show_factors(selected_row(self.table, self.model))
