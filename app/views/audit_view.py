@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.first_show import when_first_shown
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import audit
 from app.workflows.audit import ChainReport, TrailEntry, TrailFilter
@@ -183,5 +184,5 @@ class AuditPanel(QWidget):
             assert report.problem is not None
             self.status.setText(f"✖ AUDIT TRAIL BROKEN at row {report.problem.row_id}: "
                                 f"{report.problem.problem}")
-            self.status.setStyleSheet("color: #c53030; font-weight: 600;")
+            apply_message_role(self.status, "error", weight=600)
 

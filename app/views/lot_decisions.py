@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
-from app.views.style import status_label
+from app.views.style import apply_message_role, status_label
 from app.views.tasks import TaskRunner
 from app.workflows import decisions
 from app.workflows.decisions import DISPOSITIONS, Credentials, DecisionResult, Transition
@@ -75,7 +75,7 @@ class DecisionForm(QDialog):
             form.addRow("Justification:", self.override)
         layout.addLayout(form)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)

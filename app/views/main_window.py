@@ -33,6 +33,7 @@ from app.views.inbox import InboxPanel
 from app.views.live_updates import LiveUpdates
 from app.views.lot_browser.panel import LotBrowser
 from app.views.recalls_panel import RecallsPanel
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.views.trace.trace_window import TraceWindow
 from app.workflows import certificates
@@ -52,7 +53,7 @@ class LockDialog(QDialog):
         self.password.setObjectName("unlockPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
         buttons.accepted.connect(self.unlock)
@@ -217,13 +218,13 @@ class MainWindow(QMainWindow):
     def _link_changed(self, connected: bool, message: str) -> None:
         if connected:
             self.link_label.setText("● Live")
-            self.link_label.setStyleSheet("color: #2f855a;")
+            apply_message_role(self.link_label, "live")
             self.link_label.setToolTip("Changes made on other workstations show here at once.")
             if message == "reconnected":
                 self.statusBar().showMessage("Connection to the database is back.", 10_000)
         else:
             self.link_label.setText("● Connection lost — reconnecting…")
-            self.link_label.setStyleSheet("color: #c53030; font-weight: bold;")
+            apply_message_role(self.link_label, "error", weight=700)
             self.link_label.setToolTip(f"The database cannot be reached: {message}. Your "
                                        "unsaved input is kept; Lotproof reconnects by itself.")
 

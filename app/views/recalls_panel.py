@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.views.first_show import when_first_shown
 from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import exports, recalls
 from app.workflows.recalls import RecallImpact, RecallRow
@@ -61,7 +62,7 @@ class OpenRecallDialog(QDialog):
         self.mock = QCheckBox("Mock recall (exercise: nothing is held or sent; the time is measured)")
         self.mock.setChecked(mock)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         form = QFormLayout()
         form.addRow("Lots:", self.lots)
         form.addRow("Reason:", self.reason)

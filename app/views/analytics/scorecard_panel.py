@@ -30,6 +30,7 @@ from app.views.analytics.table import (
     sortable_view,
 )
 from app.views.first_show import when_first_shown
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import analytics
 from app.workflows.analytics import RISK_RULES, Scorecard, SupplierScore
@@ -142,7 +143,7 @@ class SupplierScorecardPanel(QWidget):
                         for r in RISK_RULES) + ".")
         formula.setObjectName("scorecardFormula")
         formula.setWordWrap(True)
-        formula.setStyleSheet("color: #718096;")
+        apply_message_role(formula, "muted")
 
         self.dossier_button = QPushButton("Supplier dossier…")
         self.dossier_button.setObjectName("supplierDossier")

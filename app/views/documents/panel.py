@@ -54,7 +54,6 @@ class DocumentsPanel(QWidget):
         hint = QLabel("Drop COAs, SDSs or scans here to read and store them — or drop them "
                       "onto a lot to link them to it.")
         hint.setObjectName("dropHint")
-        hint.setStyleSheet("border: 2px dashed #a0aec0; padding: 14px; color: #718096;")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         add = QPushButton("Add files…")
         add.setObjectName("addDocuments")

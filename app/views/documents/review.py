@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,13 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.documents.page_view import PageSource, PageView
+from app.views.style import apply_message_role, colour
 from app.views.tasks import TaskRunner
 from app.workflows import documents
 from app.workflows.documents import DocumentReview, FieldRow, LotCandidate, ResultLine
 from app.workflows.session import UserSession
 
 LOW_CONFIDENCE = 0.8
-WEAK = QColor("#fbd38d")
+WEAK = colour("document.weak_value")
 
 
 def _shown(value: Any) -> str:
@@ -68,7 +68,7 @@ class CorrectionDialog(QDialog):
         self.reason.setObjectName("correctionReason")
         self.reason.setPlaceholderText("Why the value read was wrong")
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         form = QFormLayout()
         form.addRow("Correct value:", self.value)
         form.addRow("Reason:", self.reason)
