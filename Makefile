@@ -15,8 +15,9 @@ test: deps lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: deps
-	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/ruff check app resources tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # System packages come after the venv: their check runs ldd on Qt's X11 plugin from PySide6.
 deps: $(STAMP) system-deps

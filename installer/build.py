@@ -54,7 +54,7 @@ def pyinstaller() -> None:
 def add_desktop_files() -> None:
     share = APP_DIR / "share"
     (share / "icons").mkdir(parents=True, exist_ok=True)
-    for icon in (ROOT / "installer" / "icons").iterdir():
+    for icon in (ROOT / "resources" / "icons").iterdir():
         if icon.suffix in (".png", ".svg"):
             shutil.copy2(icon, share / "icons")
     shutil.copy2(ROOT / "installer" / "linux" / "lotproof.desktop", share)

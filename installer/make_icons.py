@@ -1,9 +1,9 @@
-"""Render installer/icons/lotproof.svg to the PNG sizes desktops ask for (and a Windows .ico).
+"""Render resources/icons/lotproof.svg to the PNG sizes desktops ask for (and a Windows .ico).
 
     QT_QPA_PLATFORM=offscreen python installer/make_icons.py
 
-The SVG is the source (app/views/icons/lotproof.svg is the same file, used at run time); the PNGs
-are committed so a build needs no renderer.
+The SVG is the source (the workstation uses it at run time too); the PNGs are committed beside it
+so a build needs no renderer.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-HERE = Path(__file__).resolve().parent / "icons"
-SOURCE = HERE.parents[1] / "app" / "views" / "icons" / "lotproof.svg"
+HERE = Path(__file__).resolve().parents[1] / "resources" / "icons"
+SOURCE = HERE / "lotproof.svg"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 

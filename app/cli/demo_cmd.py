@@ -11,6 +11,7 @@ from app.db import migrate
 from app.db.demo.load import seed_demo
 from app.db.demo.simulate import SCALES
 from app.db.engine import make_engine
+from app.progress import Progress
 from app.workflows.demo_history import add_quality_history
 
 
@@ -32,11 +33,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def seed_command(args: argparse.Namespace) -> int:
     last = [-1]
 
-    def progress(stage: str, done: int, total: int) -> None:
+    def show(done: int, total: int, stage: str) -> None:
         percent = min(100, done * 100 // max(total, 1))
         if percent != last[0] and sys.stderr.isatty():
             print(f"\r{stage}: {percent}%", end="", file=sys.stderr, flush=True)
             last[0] = percent
+
+    progress = Progress(show)
 
     with server() as target:
         engine = make_engine(target.admin_url)

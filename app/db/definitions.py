@@ -26,13 +26,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from app.db.models.quality import GROUP_ROLES
+
 SQL_DIR = Path(__file__).with_name("sql")
 SCHEMAS = ("quality", "audit", "accounts")
 OWNED_SCHEMAS = ("erp", "quality", "audit")
 OWNER = "lotproof_owner"
 ROLE_ADMIN = "lotproof_role_admin"
-GROUP_ROLES = ("lotproof_inspector", "lotproof_approver", "lotproof_compliance",
-               "lotproof_admin", "lotproof_auditor")
 _HEADER = re.compile(r"^--\s*(requires|owner):\s*(.+)$", re.MULTILINE)
 
 Connection = psycopg.Connection[tuple[object, ...]]

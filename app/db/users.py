@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
 
+from app.db import capabilities
 from app.db.models.quality import GROUP_ROLES
 from app.db.scram import scram_verifier
 
@@ -18,10 +19,18 @@ class Person:
     username: str
     printed_name: str
     role: str
+    # What the database lets this person do (`app.db.capabilities`), read at login.
+    capabilities: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def role_title(self) -> str:
         return self.role.removeprefix("lotproof_").replace("_", " ").title()
+
+    def may(self, action: str) -> bool:
+        """Whether the database would let this person take `action` (a key of
+        `app.db.capabilities.CAPABILITIES`); it still checks when the action is taken."""
+        capabilities.check_action(action)
+        return action in self.capabilities
 
 
 def group_role(name: str) -> str:
@@ -45,17 +54,21 @@ def create_user(engine: Engine, username: str, printed_name: str, role: str, pas
 
 
 def whoami(engine: Engine) -> Person | None:
-    """The person behind the engine's login, or None for a login that is not a Lotproof person
-    (it may not even call quality.whoami, which only Lotproof's groups may)."""
+    """The person behind the engine's login and what they may do, or None for a login that is
+    not a Lotproof person (it may not even call quality.whoami, which only Lotproof's groups
+    may)."""
     try:
         with engine.connect() as conn:
             row = conn.execute(text(
                 "SELECT username, printed_name, role FROM quality.whoami()")).first()
+            if row is None:
+                return None
+            username, printed_name, role = row
+            return Person(username, printed_name, role, capabilities.read(conn))
     except ProgrammingError as exc:
         if getattr(exc.orig, "sqlstate", None) == "42501":
             return None
         raise
-    return Person(*row) if row else None
 
 
 def verify_identity(engine: Engine, username: str, how: str) -> None:

@@ -1,4 +1,5 @@
-"""The one exception class that document reading raises for bad input."""
+"""The one exception class that document reading raises for bad input (a cancelled reading
+raises `app.progress.Cancelled`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,3 @@ class DocumentError(Exception):
         self.filename = filename
         self.problem = problem
         super().__init__(f"{filename}: {problem}")
-
-
-class ExtractionCancelled(Exception):
-    """The caller's cancel check returned True; raised between pages."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        super().__init__(f"{filename}: extraction cancelled")

@@ -1,10 +1,11 @@
 """The public entry point: a supplier document in, classified fields with provenance out.
 
-    extraction = extract_file(Path("coa.pdf"), progress=report, cancel=should_stop)
+    extraction = extract_file(Path("coa.pdf"), progress=Progress(report))
     extraction.kind, extraction.fields["lot_number"].value, extraction.to_json_dict()
 
 Bad input raises ``DocumentError`` (one class, naming the file and the problem);
-a cancel check that returns True raises ``ExtractionCancelled`` between pages.
+``progress`` hears of each page read, and once it is cancelled the reading raises
+``app.progress.Cancelled`` between pages.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import Any
 from app.documents.classify import Classification, Kind, classify
 from app.documents.coa import ResultRow, extract_coa
 from app.documents.errors import DocumentError
-from app.documents.limits import Budget, CancelCheck, Limits, ProgressCallback
+from app.documents.limits import Budget, Limits
 from app.documents.model import Document, Method
 from app.documents.provenance import Field
 from app.documents.reading import read_document
 from app.documents.sds import extract_sds
+from app.progress import Progress
 
 COA_FIELDS = ("product_name", "supplier", "lot_number", "manufacture_date", "expiry_date")
 SDS_FIELDS = (
@@ -95,17 +97,14 @@ def extract_bytes(
     filename: str,
     *,
     limits: Limits | None = None,
-    progress: ProgressCallback | None = None,
-    cancel: CancelCheck | None = None,
+    progress: Progress | None = None,
     force_ocr: bool = False,
     keep_document: bool = False,
 ) -> Extraction:
     started = time.perf_counter()
     limits = limits or Limits()
-    budget = Budget(filename, limits, cancel)
-    document = read_document(
-        data, filename, limits=limits, budget=budget, progress=progress, force_ocr=force_ocr
-    )
+    budget = Budget(filename, limits, progress)
+    document = read_document(data, filename, limits=limits, budget=budget, force_ocr=force_ocr)
     budget.check()
     classification = _classify(document)
     fields: dict[str, Field] = {}
@@ -137,8 +136,7 @@ def extract_file(
     path: Path,
     *,
     limits: Limits | None = None,
-    progress: ProgressCallback | None = None,
-    cancel: CancelCheck | None = None,
+    progress: Progress | None = None,
     force_ocr: bool = False,
     keep_document: bool = False,
 ) -> Extraction:
@@ -155,7 +153,7 @@ def extract_file(
     except OSError as exc:
         raise DocumentError(name, f"cannot be read ({exc.strerror or exc})") from exc
     return extract_bytes(
-        data, name, limits=limits, progress=progress, cancel=cancel, force_ocr=force_ocr,
+        data, name, limits=limits, progress=progress, force_ocr=force_ocr,
         keep_document=keep_document,
     )
 

@@ -68,17 +68,6 @@ class PageCells:
         return self.page.lines[index]
 
 
-def words_before(words: tuple[Word, ...], offset: int) -> list[Word]:
-    out: list[Word] = []
-    position = 0
-    for word in words:
-        if position >= offset:
-            break
-        out.append(word)
-        position += len(word.text) + 1
-    return out
-
-
 def span_words(words: tuple[Word, ...], start: int, end: int) -> list[Word]:
     """Words of a cell overlapping characters [start, end) of the joined text."""
     out: list[Word] = []

@@ -6,10 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.documents.errors import DocumentError, ExtractionCancelled
-
-ProgressCallback = Callable[[int, int], None]  # (pages done, pages total)
-CancelCheck = Callable[[], bool]
+from app.documents.errors import DocumentError
+from app.progress import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,27 +23,30 @@ class Limits:
 
 
 class Budget:
-    """Tracks the per-file time budget and the caller's cancel check."""
+    """Tracks the per-file time budget and the caller's progress (which reports the pages read
+    and may be cancelled)."""
 
     def __init__(
         self,
         filename: str,
         limits: Limits,
-        cancel: CancelCheck | None = None,
+        progress: Progress | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.filename = filename
         self.limits = limits
-        self._cancel = cancel
+        self.progress = progress or Progress()
         self._clock = clock
         self._deadline = clock() + limits.seconds
+
+    def page_read(self, done: int, total: int) -> None:
+        self.progress.report(done, total, self.filename)
 
     def remaining(self) -> float:
         return self._deadline - self._clock()
 
     def check(self) -> None:
-        if self._cancel is not None and self._cancel():
-            raise ExtractionCancelled(self.filename)
+        self.progress.check(f"{self.filename}: extraction")
         if self.remaining() <= 0:
             raise DocumentError(
                 self.filename,

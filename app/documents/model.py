@@ -7,7 +7,7 @@ Coordinates are PDF points with the origin at the top left of the page as displa
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -165,7 +165,3 @@ class Document:
 
     def all_lines(self) -> list[Line]:
         return [line for page in self.pages for line in page.lines]
-
-    def page_lines(self, numbers: Sequence[int]) -> list[Line]:
-        wanted = set(numbers)
-        return [line for page in self.pages if page.number in wanted for line in page.lines]

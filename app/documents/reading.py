@@ -12,7 +12,7 @@ from PIL import Image
 
 from app.documents.errors import DocumentError
 from app.documents.images import count_frames, iter_frames, open_image
-from app.documents.limits import Budget, Limits, ProgressCallback
+from app.documents.limits import Budget, Limits
 from app.documents.lines import group_lines
 from app.documents.model import Document, Page
 from app.documents.ocr import ocr_page
@@ -36,9 +36,10 @@ def read_document(
     *,
     limits: Limits,
     budget: Budget,
-    progress: ProgressCallback | None = None,
     force_ocr: bool = False,
 ) -> Document:
+    """The pages of a file; each page read is reported to `budget.progress`, which may cancel
+    the reading between pages."""
     if not data:
         raise DocumentError(filename, "the file is empty (0 bytes)")
     if len(data) > limits.max_file_bytes:
@@ -49,9 +50,9 @@ def read_document(
         )
     kind = sniff(data[:2048])
     if kind == "pdf":
-        return _read_pdf(data, filename, limits, budget, progress, force_ocr)
+        return _read_pdf(data, filename, limits, budget, force_ocr)
     if kind in IMAGE_KINDS:
-        return _read_image(data, filename, limits, budget, progress)
+        return _read_image(data, filename, limits, budget)
     raise DocumentError(
         filename, f"not a PDF or a supported image (it looks like {describe(data[:2048])})"
     )
@@ -71,7 +72,6 @@ def _read_pdf(
     filename: str,
     limits: Limits,
     budget: Budget,
-    progress: ProgressCallback | None,
     force_ocr: bool,
 ) -> Document:
     check_pdf_bytes(data, filename, limits)
@@ -90,8 +90,7 @@ def _read_pdf(
         for index in range(total):
             budget.check()
             pages.append(_read_pdf_page(index, rendered, force_ocr, limits, budget))
-            if progress is not None:
-                progress(index + 1, total)
+            budget.page_read(index + 1, total)
     finally:
         with PDFIUM_LOCK:
             rendered.close()
@@ -163,7 +162,6 @@ def _read_image(
     filename: str,
     limits: Limits,
     budget: Budget,
-    progress: ProgressCallback | None,
 ) -> Document:
     image = open_image(data, filename, limits)
     total = count_frames(image, filename)
@@ -184,6 +182,5 @@ def _read_image(
                 language=limits.ocr_language,
             )
         )
-        if progress is not None:
-            progress(index + 1, total)
+        budget.page_read(index + 1, total)
     return Document(filename=filename, kind="image", pages=pages)

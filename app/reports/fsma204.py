@@ -20,7 +20,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +40,7 @@ from app.db.queries.tracking_events import (
     genealogy_lot_ids,
     lot_ids_for_codes,
 )
+from app.progress import Progress
 
 Cell = str | Decimal | dt.date | dt.datetime | None
 Row = tuple[Cell, ...]
@@ -114,9 +115,17 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def fsma_rows(events: Iterable[TrackingEvent]) -> Iterator[Row]:
-    """The spreadsheet rows (without the header), in the order of `FSMA_COLUMNS`."""
-    for event in events:
+REPORT_EVERY = 500  # tracking events between progress reports (and cancel checks)
+
+
+def fsma_rows(events: Iterable[TrackingEvent], progress: Progress | None = None) -> Iterator[Row]:
+    """The spreadsheet rows (without the header), in the order of `FSMA_COLUMNS`; `progress`
+    hears of the tracking events written, and may cancel the export between them."""
+    total = len(events) if isinstance(events, Sized) else 0
+    for n, event in enumerate(events):
+        if progress is not None and n % REPORT_EVERY == 0:
+            progress.check("the FSMA 204 export")
+            progress.report(n, total, "tracking events")
         when = _utc(event.occurred_at)
         site = event.site
         others = "; ".join(f"{r.type} {r.number}" for r in event.other_references) or None
@@ -161,7 +170,8 @@ def _csv_text(value: Cell) -> str:
     return value
 
 
-def write_fsma_csv(events: Iterable[TrackingEvent], out: Output) -> int:
+def write_fsma_csv(events: Iterable[TrackingEvent], out: Output,
+                   progress: Progress | None = None) -> int:
     """Write the CSV to a file or binary stream; returns the number of data rows."""
     with _binary(out) as raw:
         f = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
@@ -169,7 +179,7 @@ def write_fsma_csv(events: Iterable[TrackingEvent], out: Output) -> int:
             writer = csv.writer(f)
             writer.writerow(FSMA_COLUMNS)
             count = 0
-            for row in fsma_rows(events):
+            for row in fsma_rows(events, progress):
                 writer.writerow([_csv_text(v) for v in row])
                 count += 1
             f.flush()
@@ -300,7 +310,8 @@ def _xml_attr(value: str) -> str:
 
 
 def write_fsma_xlsx(events: Iterable[TrackingEvent], out: Output, *,
-                    title: str = "FSMA 204 electronic sortable spreadsheet") -> int:
+                    title: str = "FSMA 204 electronic sortable spreadsheet",
+                    progress: Progress | None = None) -> int:
     """Write the workbook to a file or binary stream; returns the number of data rows."""
     letters = [_column_letter(i + 1) for i in range(len(COLUMNS))]
     last = letters[-1]
@@ -330,7 +341,7 @@ def write_fsma_xlsx(events: Iterable[TrackingEvent], out: Output, *,
             ]
             n = 1
             writer = _SheetRows(letters)
-            for row in fsma_rows(events):
+            for row in fsma_rows(events, progress):
                 n += 1
                 chunk.append(writer.row(n, row))
                 if len(chunk) > 2_000:
@@ -395,12 +406,12 @@ def _format(out: Output, fmt: Format | None) -> Format:
 
 
 def write_fsma204(events: Iterable[TrackingEvent], out: Output, *,
-                  fmt: Format | None = None) -> int:
+                  fmt: Format | None = None, progress: Progress | None = None) -> int:
     """Write the spreadsheet as XLSX or CSV (by `fmt`, else by the file's suffix); returns the
     number of data rows."""
     if _format(out, fmt) == "xlsx":
-        return write_fsma_xlsx(events, out)
-    return write_fsma_csv(events, out)
+        return write_fsma_xlsx(events, out, progress=progress)
+    return write_fsma_csv(events, out, progress)
 
 
 def _path(out: Output) -> Path | None:
@@ -409,7 +420,8 @@ def _path(out: Output) -> Path | None:
 
 def export_fsma204_lots(conn: Connection, lot_codes: Sequence[str], out: Output, *,
                         ancestors: bool = False, descendants: bool = False,
-                        fmt: Format | None = None) -> FsmaExport:
+                        fmt: Format | None = None,
+                        progress: Progress | None = None) -> FsmaExport:
     """`lotproof export fsma204 --lots CODE... --out FILE`: the CTEs of the lots (and, when
     asked, of every lot they came from or went into). LotsNotFound names unknown codes."""
     ids = lot_ids_for_codes(conn, lot_codes)
@@ -417,13 +429,16 @@ def export_fsma204_lots(conn: Connection, lot_codes: Sequence[str], out: Output,
         ids = genealogy_lot_ids(conn, ids, ancestors=ancestors, descendants=descendants)
     fmt = _format(out, fmt)  # refuse a bad name before reading anything
     events = events_for_lots(conn, ids)
-    return FsmaExport(_path(out), len(events), write_fsma204(events, out, fmt=fmt))
+    return FsmaExport(_path(out), len(events),
+                      write_fsma204(events, out, fmt=fmt, progress=progress))
 
 
 def export_fsma204_item(conn: Connection, sku: str, date_from: dt.date, date_to: dt.date,
-                        out: Output, *, fmt: Format | None = None) -> FsmaExport:
+                        out: Output, *, fmt: Format | None = None,
+                        progress: Progress | None = None) -> FsmaExport:
     """`lotproof export fsma204 --item SKU --from DATE --to DATE --out FILE` (dates inclusive,
     UTC days). ItemNotFound when there is no such SKU."""
     fmt = _format(out, fmt)
     events = events_for_item(conn, sku, date_from, date_to)
-    return FsmaExport(_path(out), len(events), write_fsma204(events, out, fmt=fmt))
+    return FsmaExport(_path(out), len(events),
+                      write_fsma204(events, out, fmt=fmt, progress=progress))

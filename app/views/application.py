@@ -24,6 +24,7 @@ from app import __version__, frozen
 from app.db.schema_version import SchemaStatus
 from app.db.server import ServerTarget, check_server, open_server
 from app.logs import setup_file_log
+from app.progress import Progress
 from app.views import smoke as smoke_test
 from app.views.blocking import wait_for
 from app.views.connection_dialog import ConnectionDialog
@@ -50,7 +51,7 @@ class Started:
     status: SchemaStatus | None = None  # None: nothing could be checked before log-in
 
 
-def start_database(demo_if_empty: bool, progress: object = None, cancel: object = None, *,
+def start_database(demo_if_empty: bool, progress: Progress | None = None, *,
                    choice: Connection | None = None, password: str | None = None) -> Started:
     """Open the database the environment or the remembered choice names (the embedded one by
     default) and get it ready: refuse a newer schema, create a missing one, load the demo."""
@@ -62,10 +63,7 @@ def start_database(demo_if_empty: bool, progress: object = None, cancel: object 
     else:
         target = open_server()
     try:
-        report = progress if callable(progress) else None
-        status = setup.prepare(target, demo_if_empty=demo_if_empty,
-                               progress=(lambda stage, done, total: report(done, total, stage))
-                               if report else None)
+        status = setup.prepare(target, demo_if_empty=demo_if_empty, progress=progress)
         return Started(target, setup.demo_logins(target), status)
     except BaseException:
         target.stop()

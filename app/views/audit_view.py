@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.first_show import when_first_shown
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import audit
 from app.workflows.audit import ChainReport, TrailEntry, TrailFilter
@@ -39,7 +40,6 @@ class AuditPanel(QWidget):
         self._session = session
         self._runner = runner
         self._rows: list[TrailEntry] = []
-        self._generation = 0
 
         self.lot = QLineEdit()
         self.lot.setObjectName("auditLot")
@@ -120,7 +120,6 @@ class AuditPanel(QWidget):
         )
 
     def apply(self) -> None:
-        self._generation += 1
         self._rows = []
         self.table.setRowCount(0)
         self._load(None)
@@ -129,16 +128,13 @@ class AuditPanel(QWidget):
         self._load(self._rows[-1].id if self._rows else None)
 
     def _load(self, before: int | None) -> None:
-        generation = self._generation
         self.status.setText("Loading…")
         self._runner.submit(audit.entries, self._session, self.current_filter(),
-                            before_id=before, limit=PAGE,
-                            on_result=lambda rows: self._loaded(generation, rows),
+                            before_id=before, limit=PAGE, key=(self, "entries"),
+                            on_result=self._loaded,
                             on_error=lambda exc: self.status.setText(str(exc)))
 
-    def _loaded(self, generation: int, rows: list[TrailEntry]) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, rows: list[TrailEntry]) -> None:
         first = len(self._rows)
         self._rows += rows
         self.table.setRowCount(len(self._rows))
@@ -188,5 +184,5 @@ class AuditPanel(QWidget):
             assert report.problem is not None
             self.status.setText(f"✖ AUDIT TRAIL BROKEN at row {report.problem.row_id}: "
                                 f"{report.problem.problem}")
-            self.status.setStyleSheet("color: #c53030; font-weight: 600;")
+            apply_message_role(self.status, "error", weight=600)
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QProgressDialog
 
+from app.progress import Cancelled
 from app.views.tasks import TaskHandle, TaskRunner
 from app.workflows import evidence
-from app.workflows.evidence import EvidenceBundle, EvidenceCancelled
+from app.workflows.evidence import EvidenceBundle
 from app.workflows.session import UserSession
 
 
@@ -99,7 +100,7 @@ class EvidenceExport:
 
     def _bundle_failed(self, exc: BaseException) -> None:
         self._close_progress()
-        if isinstance(exc, EvidenceCancelled):
+        if isinstance(exc, Cancelled):
             self._say("Evidence bundle cancelled; nothing was written.")
         else:
             self._say(f"Evidence bundle not written: {exc}")

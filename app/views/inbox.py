@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.views.analytics.table import ROW_ROLE, Column, RowsModel, selected_row, sortable_view
 from app.views.signing_dialog import SigningDialog
-from app.views.style import status_label
+from app.views.style import colour_name, status_label
 from app.views.tasks import TaskRunner
 from app.workflows import compliance, decisions
 from app.workflows.compliance import ExceptionRow
@@ -50,8 +50,6 @@ def _table(headers: list[str], name: str) -> QTableWidget:
 
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
-SEVERITY_COLOURS = {"critical": "#c53030", "high": "#c05621", "medium": "#b7791f",
-                    "low": "#718096"}
 
 
 def _age(since: dt.datetime) -> str:
@@ -90,7 +88,8 @@ class InboxPanel(QWidget):
         self.exception_model = RowsModel([
             Column("Severity", lambda e: SEVERITY_ORDER.index(e.severity)
                    if e.severity in SEVERITY_ORDER else 9, text=lambda e: e.severity,
-                   colour=lambda e: SEVERITY_COLOURS.get(e.severity)),
+                   colour=lambda e: colour_name(f"severity.{e.severity}")
+                   if e.severity in SEVERITY_ORDER else None),
             Column("Exception", lambda e: e.type_title),
             Column("Lot", lambda e: e.lot_code or ""),
             Column("Owner", lambda e: e.owner_role.removeprefix("lotproof_").title()),
@@ -225,7 +224,7 @@ class InboxPanel(QWidget):
         self.approve_button.setEnabled(
             d is not None and not any(s.username == me for s in d.signatures))
         self.close_button.setEnabled(self.selected_exception() is not None
-                                     and self._session.person.role != "lotproof_auditor")
+                                     and self._session.person.may("close_exception"))
 
     def approve_selected(self) -> None:
         d = self._selected_decision()

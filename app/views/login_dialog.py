@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.db.errors import DatabaseUnavailable, LoginFailed
 from app.db.server import ServerTarget
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows.session import UserSession, workstation_login
 from app.workflows.setup import DemoLogin
@@ -47,7 +48,7 @@ class LoginDialog(QDialog):
 
         self.error = QLabel("")
         self.error.setObjectName("loginError")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         self.error.setWordWrap(True)
 
         self.buttons = QDialogButtonBox(

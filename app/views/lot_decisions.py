@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
-from app.views.style import status_label
+from app.views.style import apply_message_role, status_label
 from app.views.tasks import TaskRunner
 from app.workflows import decisions
 from app.workflows.decisions import DISPOSITIONS, Credentials, DecisionResult, Transition
@@ -75,7 +75,7 @@ class DecisionForm(QDialog):
             form.addRow("Justification:", self.override)
         layout.addLayout(form)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -133,9 +133,11 @@ class LotDecisionBar(QWidget):
             status = self._view.state.status
             allowed = {t.action for t in decisions.actions_for(self._machine, status,
                                                                self._session.person.role)}
+        # The bar is for people who make decisions; the status machine enables each move.
+        decides = any(self._session.person.may(action) for action in self.buttons)
         for action, button in self.buttons.items():
             button.setEnabled(action in allowed)
-            button.setVisible(self._session.person.role != "lotproof_auditor")
+            button.setVisible(decides)
 
     def start(self, action: str) -> None:
         view = self._view

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.db.errors import LoginFailed
+from app.views import messages
 from app.views.analytics import ExpiryRiskPanel, SupplierScorecardPanel
 from app.views.audit_view import AuditPanel
 from app.views.charts import ChartsPanel
@@ -32,6 +33,7 @@ from app.views.inbox import InboxPanel
 from app.views.live_updates import LiveUpdates
 from app.views.lot_browser.panel import LotBrowser
 from app.views.recalls_panel import RecallsPanel
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.views.trace.trace_window import TraceWindow
 from app.workflows import certificates
@@ -51,7 +53,7 @@ class LockDialog(QDialog):
         self.password.setObjectName("unlockPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
         buttons.accepted.connect(self.unlock)
@@ -168,7 +170,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.database_label)
         install_help_menu(self, session)
         install_shortcuts(self)
+        messages.bridge().subscribe(self, self.show_message)
         self.live.start()
+
+    def show_message(self, role: str, text: str) -> None:
+        """The message area: what background work has to tell the person (its failures)."""
+        self.statusBar().showMessage(text, 30_000 if role == "error" else 10_000)
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.lot_browser)
@@ -211,13 +218,13 @@ class MainWindow(QMainWindow):
     def _link_changed(self, connected: bool, message: str) -> None:
         if connected:
             self.link_label.setText("● Live")
-            self.link_label.setStyleSheet("color: #2f855a;")
+            apply_message_role(self.link_label, "live")
             self.link_label.setToolTip("Changes made on other workstations show here at once.")
             if message == "reconnected":
                 self.statusBar().showMessage("Connection to the database is back.", 10_000)
         else:
             self.link_label.setText("● Connection lost — reconnecting…")
-            self.link_label.setStyleSheet("color: #c53030; font-weight: bold;")
+            apply_message_role(self.link_label, "error", weight=700)
             self.link_label.setToolTip(f"The database cannot be reached: {message}. Your "
                                        "unsaved input is kept; Lotproof reconnects by itself.")
 

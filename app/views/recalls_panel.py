@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.views.first_show import when_first_shown
 from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import exports, recalls
 from app.workflows.recalls import RecallImpact, RecallRow
@@ -61,7 +62,7 @@ class OpenRecallDialog(QDialog):
         self.mock = QCheckBox("Mock recall (exercise: nothing is held or sent; the time is measured)")
         self.mock.setChecked(mock)
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         form = QFormLayout()
         form.addRow("Lots:", self.lots)
         form.addRow("Reason:", self.reason)
@@ -101,7 +102,7 @@ class RecallsPanel(QWidget):
         self._rows: list[RecallRow] = []
         self.impact: RecallImpact | None = None
         self.current_lot = ""
-        can_act = session.person.role == "lotproof_compliance"
+        may = session.person.may
 
         self.new_button = QPushButton("New recall…")
         self.new_button.setObjectName("newRecall")
@@ -110,7 +111,7 @@ class RecallsPanel(QWidget):
         self.mock_button.setObjectName("newMockRecall")
         self.mock_button.clicked.connect(lambda: self.start(mock=True))
         for button in (self.new_button, self.mock_button):
-            button.setVisible(can_act)
+            button.setVisible(may("open_recall"))
         top = QHBoxLayout()
         top.addWidget(QLabel("Recalls and mock recalls (newest first)"))
         top.addStretch(1)
@@ -158,7 +159,7 @@ class RecallsPanel(QWidget):
         self.hold_button = QPushButton("Sign the mass hold…")
         self.hold_button.setObjectName("massHold")
         self.hold_button.clicked.connect(self.sign_hold)
-        self.hold_button.setVisible(can_act)
+        self.hold_button.setVisible(may("recall_hold"))
         self.report_button = QPushButton("Recall report PDF…")
         self.report_button.clicked.connect(lambda: self.export("report"))
         self.notify_button = QPushButton("Notification list PDF…")
@@ -171,7 +172,7 @@ class RecallsPanel(QWidget):
         self.complete_button = QPushButton("Complete the report (stop the clock)")
         self.complete_button.setObjectName("completeReport")
         self.complete_button.clicked.connect(self.complete)
-        self.complete_button.setVisible(can_act)
+        self.complete_button.setVisible(may("complete_recall_report"))
         self.message = QLabel("")
         self.message.setObjectName("recallMessage")
         self.message.setWordWrap(True)

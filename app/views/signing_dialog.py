@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.errors import DecisionRefused, OutcomeUnknown, StaleState
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows.session import UserSession
 from app.workflows.signing import Credentials, outcome_of
@@ -81,11 +82,11 @@ class SigningDialog(QDialog):
 
         statement = QLabel(STATEMENT)
         statement.setWordWrap(True)
-        statement.setStyleSheet("color: #718096;")
+        apply_message_role(statement, "muted")
         self.error = QLabel("")
         self.error.setObjectName("signError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

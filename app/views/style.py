@@ -3,45 +3,49 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-STATUS_COLOURS = {
-    "quarantine": "#b7791f",
-    "available": "#2f855a",
-    "hold": "#c53030",
-    "rejected": "#822727",
-    "expired": "#718096",
-    "use_as_is": "#2b6cb0",
-    "rework": "#6b46c1",
-    "repack": "#6b46c1",
-    "return_to_vendor": "#975a16",
-    "scrap": "#4a5568",
-}
+import resources
+from app.db import lot_status
 
 
-def status_label(status: str) -> str:
-    return status.replace("_", " ").capitalize()
+def colour_name(token: str) -> str:
+    """The colour of a token of resources/palette.toml (`status.hold`, `message.error`) in
+    the theme in use, as `#rrggbb`."""
+    value = resources.tokens()[token]
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise ValueError(f"{token} is a series; use series({token!r})")
+        return value[1] if is_dark() else value[0]
+    return value
+
+
+def colour(token: str) -> QColor:
+    return QColor(colour_name(token))
+
+
+def series(token: str) -> tuple[str, ...]:
+    """A token that is a list of colours (`chart.series`)."""
+    value = resources.tokens()[token]
+    assert isinstance(value, list)
+    return tuple(value)
+
+
+status_label = lot_status.label
 
 
 def status_colour(status: str) -> QColor:
-    return QColor(STATUS_COLOURS.get(status, "#2d3748"))
+    """A lot status's colour (every status of app/db/lot_status.py has a token)."""
+    return colour(f"status.{status}" if status in lot_status.STATUSES else "status.unknown")
 
 
 # --- Theme: light and dark, following the system -------------------------------------------
 
-ICON_PATH = Path(__file__).with_name("icons") / "lotproof.svg"
-
-# Text colours by meaning, readable on the light and on the dark palette.
-MESSAGE_COLOURS = {
-    "error": ("#c53030", "#feb2b2"),
-    "ok": ("#276749", "#9ae6b4"),
-    "warning": ("#975a16", "#fbd38d"),
-}
-
+ICON_PATH = resources.APP_ICON
 
 THEME_ENV = "LOTPROOF_THEME"  # `light` or `dark` overrides the system's choice
 
@@ -61,26 +65,25 @@ def is_dark() -> bool:
 
 
 def _palette(dark: bool) -> QPalette:
-    role = QPalette.ColorRole
-    colours = {
-        role.Window: ("#f5f6f8", "#1f2329"), role.WindowText: ("#1a202c", "#e2e8f0"),
-        role.Base: ("#ffffff", "#16191e"), role.AlternateBase: ("#f0f3f6", "#22272e"),
-        role.Text: ("#1a202c", "#e2e8f0"), role.PlaceholderText: ("#718096", "#8a94a6"),
-        role.Button: ("#eceff3", "#2a3038"), role.ButtonText: ("#1a202c", "#e2e8f0"),
-        role.ToolTipBase: ("#ffffe8", "#2d3748"), role.ToolTipText: ("#1a202c", "#e2e8f0"),
-        role.Highlight: ("#1d5c63", "#2c7a7b"), role.HighlightedText: ("#ffffff", "#ffffff"),
-        role.Link: ("#1d5c63", "#81e6d9"), role.BrightText: ("#c53030", "#feb2b2"),
-        role.Mid: ("#c3cad3", "#4a5260"), role.Dark: ("#a0aab6", "#111418"),
-        role.Light: ("#ffffff", "#353c46"), role.Midlight: ("#e2e6eb", "#2f353e"),
-        role.Shadow: ("#6b7280", "#000000"),
-    }
     palette = QPalette()
-    for colour_role, (light, dark_value) in colours.items():
-        palette.setColor(colour_role, QColor(dark_value if dark else light))
-    disabled = QColor("#5c6470" if dark else "#a0aab6")
+    for name, value in resources.tokens().items():
+        group, _dot, role_name = name.partition(".")
+        if group == "palette" and role_name != "Disabled" and isinstance(value, list):
+            palette.setColor(getattr(QPalette.ColorRole, role_name),
+                             QColor(value[1 if dark else 0]))
+    disabled_value = resources.tokens()["palette.Disabled"]
+    assert isinstance(disabled_value, list)
+    disabled = QColor(disabled_value[1 if dark else 0])
+    role = QPalette.ColorRole
     for colour_role in (role.WindowText, role.Text, role.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, colour_role, disabled)
     return palette
+
+
+def stylesheet() -> str:
+    """resources/styles/workstation.qss with its {token} colours filled in for the theme."""
+    return re.sub(r"\{([a-z_]+\.[a-z_]+)\}", lambda m: colour_name(m.group(1)),
+                  resources.STYLESHEET.read_text())
 
 
 def apply_theme(app: QApplication) -> None:
@@ -89,20 +92,25 @@ def apply_theme(app: QApplication) -> None:
     the windows stay sharp and proportioned at any scale factor (Qt 6 scales by itself)."""
     app.setStyle("Fusion")
     app.setWindowIcon(QIcon(str(ICON_PATH)))
-    app.setPalette(_palette(is_dark()))
+    _theme(app)
     hints = QGuiApplication.styleHints()
     if hasattr(hints, "colorSchemeChanged"):
-        hints.colorSchemeChanged.connect(lambda _scheme: app.setPalette(_palette(is_dark())))
+        hints.colorSchemeChanged.connect(lambda _scheme: _theme(app))
+
+
+def _theme(app: QApplication) -> None:
+    app.setPalette(_palette(is_dark()))
+    app.setStyleSheet(stylesheet())
 
 
 def message_colour(role: str) -> QColor:
     if role == "muted":
         return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
-    light, dark = MESSAGE_COLOURS.get(role, MESSAGE_COLOURS["error"])
-    return QColor(dark if is_dark() else light)
+    return colour(f"message.{role}" if f"message.{role}" in resources.tokens() else "message.error")
 
 
-def apply_message_role(label: QWidget, role: str) -> None:
-    """Colour a label's text by meaning (`error`, `ok`, `warning`, `muted`)."""
+def apply_message_role(label: QWidget, role: str, *, weight: int | None = None) -> None:
+    """Colour a label's text by meaning (`error`, `ok`, `warning`, `muted`, `live`)."""
     label.setProperty("messageRole", role)
-    label.setStyleSheet(f"color: {message_colour(role).name()};")
+    bold = f" font-weight: {weight};" if weight else ""
+    label.setStyleSheet(f"color: {message_colour(role).name()};{bold}")

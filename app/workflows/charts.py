@@ -41,10 +41,6 @@ class TrendPoint:
     out_of_spec: bool
     rules: frozenset[int]  # Western Electric rules the point breaks
 
-    @property
-    def out_of_control(self) -> bool:
-        return bool(self.rules)
-
 
 @dataclass(frozen=True)
 class TrendData:

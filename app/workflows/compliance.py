@@ -32,6 +32,7 @@ from app.workflows.session import UserSession
 from app.workflows.signing import translated
 
 __all__ = [
+    "RETURN_DISPOSITIONS",
     "CustomerRulesRow",
     "DocumentRequirementRow",
     "EventRow",
@@ -312,6 +313,11 @@ def import_logger_csv(session: UserSession, data: str, *, limit_min: Decimal | N
             measured_max=e.maximum, limit_min=limit_min, limit_max=limit_max,
             source="logger_csv"))
     return events
+
+
+#: What an inspected customer return may become (a return's disposition, not a lot's: those are
+#: `app.db.lot_status.DISPOSITIONS`).
+RETURN_DISPOSITIONS = ("return_to_stock", "scrap", "return_to_vendor", "rework")
 
 
 def inspect_return(session: UserSession, return_id: int, outcome: str, reason: str,

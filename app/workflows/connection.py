@@ -51,9 +51,9 @@ EMBEDDED = Connection("embedded")
 
 
 def environment_decides() -> bool:
-    """The environment names the database (or this is a test run): no dialog, nothing kept."""
-    return bool(os.environ.get(DATABASE_URL_ENV, "").strip() or os.environ.get(DATA_DIR_ENV)
-                or os.environ.get("PYTEST_CURRENT_TEST"))
+    """The environment names the database or the data folder (as the test suite does): no
+    dialog, nothing kept."""
+    return bool(os.environ.get(DATABASE_URL_ENV, "").strip() or os.environ.get(DATA_DIR_ENV))
 
 
 def _file(folder: Path | None) -> Path:
@@ -92,13 +92,6 @@ def save(connection: Connection, password: str | None = None, *, remember_passwo
     elif connection.url:
         forget_password(connection)
     return kept
-
-
-def forget(folder: Path | None = None) -> None:
-    connection = load(folder)
-    if connection is not None:
-        forget_password(connection)
-    _file(folder).unlink(missing_ok=True)
 
 
 def keyring_available() -> bool:

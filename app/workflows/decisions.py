@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.db import lot_status
 from app.db.queries import decisions as q
 from app.db.queries.decisions import DecisionLine, LotQualityState, LotWaiting, Transition
 from app.workflows.session import UserSession
@@ -25,7 +26,7 @@ __all__ = [
     "transitions",
 ]
 
-DISPOSITIONS = ("use_as_is", "rework", "repack", "return_to_vendor", "scrap")
+DISPOSITIONS = lot_status.DISPOSITIONS
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,13 @@ class Inbox:
 
 
 def inbox(session: UserSession) -> Inbox:
-    role = session.person.role
+    """Second signatures for who may give them (a release override: who may approve one),
+    lots waiting for who may release them, holds for who may hold lots."""
+    person = session.person
     with session.engine.connect() as conn:
-        pending = q.pending_decisions(conn)
-        if role == "lotproof_approver":
-            pending = [d for d in pending if d.action != "release"]  # overrides: compliance only
-        elif role != "lotproof_compliance":
-            pending = []
-        deciders = ("lotproof_approver", "lotproof_compliance")
-        waiting = q.lots_awaiting_release(conn) if role in deciders else []
-        holds = q.holds_to_review(conn) if role in (*deciders, "lotproof_inspector") else []
+        pending = q.pending_decisions(conn) if person.may("approve_decision") else []
+        if not person.may("approve_override"):
+            pending = [d for d in pending if d.action != "release"]
+        waiting = q.lots_awaiting_release(conn) if person.may("release") else []
+        holds = q.holds_to_review(conn) if person.may("hold") else []
     return Inbox(pending, waiting, holds)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from app.db.demo.load import DEMO_USERS
 from app.db.engine import make_engine
 from app.db.server import ServerTarget
 from app.documents.extract import extract_bytes
+from app.progress import Progress
 from app.workflows import compliance, decisions, documents
 from app.workflows.session import UserSession, login
 from app.workflows.signing import Credentials
@@ -48,7 +48,7 @@ class Candidate:
 
 
 def add_quality_history(target: ServerTarget, *, seed: int = 1, lots: int = 40,
-                        progress: Callable[[str, int, int], None] | None = None) -> int:
+                        progress: Progress | None = None) -> int:
     """Returns the number of signed decisions made."""
     owner = make_engine(target.admin_url, application_name="lotproof demo setup")
     rng = random.Random(seed)
@@ -237,7 +237,7 @@ def _to_quarantine(conn: Connection, codes: list[str]) -> None:
 
 
 def _decide(target: ServerTarget, plan: list[tuple[Candidate, str]],
-            progress: Callable[[str, int, int], None] | None) -> int:
+            progress: Progress | None) -> int:
     sessions: dict[str, UserSession] = {}
 
     def who(username: str) -> tuple[UserSession, Credentials]:
@@ -278,7 +278,7 @@ def _decide(target: ServerTarget, plan: list[tuple[Candidate, str]],
                         decisions.approve(*who("cora.compliance"), proposal.decision_id)
                         made += 1
             if progress:
-                progress("quality history", done, len(plan))
+                progress.report(done, len(plan), "quality history")
     finally:
         for s in sessions.values():
             s.close()

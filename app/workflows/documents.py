@@ -8,7 +8,6 @@ database transaction, so a file is either fully stored or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,12 @@ from app.db.queries.document_review import (
     LotCandidate,
     ResultLine,
 )
-from app.documents.errors import DocumentError, ExtractionCancelled
+from app.documents.errors import DocumentError
 from app.documents.extract import Extraction, extract_bytes
 from app.documents.gs1 import GS1Data, GS1Error, parse_gs1
 from app.documents.lot_matching import rank_lots
 from app.documents.sniff import sniff
+from app.progress import Progress
 from app.workflows.session import UserSession
 from app.workflows.signing import translated
 
@@ -36,7 +36,6 @@ __all__ = [
     "DocumentError",
     "DocumentReview",
     "DocumentSummary",
-    "ExtractionCancelled",
     "FieldRow",
     "IngestOutcome",
     "LotCandidate",
@@ -64,7 +63,6 @@ __all__ = [
 
 MIME = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg",
         "tiff": "image/tiff", "gif": "image/gif", "bmp": "image/bmp", "webp": "image/webp"}
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -85,26 +83,21 @@ class IngestOutcome:
         return self.kind == "coa" and not self.linked_lots and bool(self.candidates)
 
 
-def read(path: Path, *, progress: Progress | None = None,
-         cancel: Callable[[], bool] | None = None) -> tuple[bytes, Extraction]:
-    """Read a file (text layer or OCR). Bad files raise DocumentError naming file and problem."""
+def read(path: Path, *, progress: Progress | None = None) -> tuple[bytes, Extraction]:
+    """Read a file (text layer or OCR), reporting each page to `progress` (what: the file's
+    name). Bad files raise DocumentError naming file and problem; a cancelled `progress`
+    raises Cancelled between pages."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(path.name, f"cannot be read: {exc.strerror or exc}") from exc
-
-    def pages(done: int, total: int) -> None:
-        if progress:
-            progress(done, total, path.name)
-
-    extraction = extract_bytes(data, path.name, progress=pages, cancel=cancel)
+    extraction = extract_bytes(data, path.name, progress=progress)
     return data, extraction
 
 
 def ingest(session: UserSession, path: Path, *, lot_code: str | None = None,
-           progress: Progress | None = None,
-           cancel: Callable[[], bool] | None = None) -> IngestOutcome:
-    data, extraction = read(path, progress=progress, cancel=cancel)
+           progress: Progress | None = None) -> IngestOutcome:
+    data, extraction = read(path, progress=progress)
     return store(session, data, path.name, extraction, lot_code=lot_code)
 
 

@@ -26,6 +26,7 @@ from app.db.queries import supplier_scorecard as scorecard_queries
 from app.db.queries import trace as trace_queries
 from app.db.queries.dossier import SupplierNotFound
 from app.db.queries.lot_detail import LotNotFound
+from app.progress import Progress
 from app.reports import lot_dossier as lot_report
 from app.reports import supplier_dossier as supplier_report
 from app.reports.evidence_bundle import BundleFile, BundleWriter, safe_name, verify_bundle
@@ -33,15 +34,11 @@ from app.reports.trend_chart import series_for
 from app.workflows.audit import write_csv
 from app.workflows.session import UserSession
 
-__all__ = ["BundleFile", "EvidenceBundle", "EvidenceCancelled", "LotNotFound",
+__all__ = ["BundleFile", "EvidenceBundle", "LotNotFound",
            "SupplierNotFound", "evidence_bundle", "lot_dossier", "supplier_dossier",
            "verify_bundle"]
 
-Progress = Callable[[int, int, str], None]
-
-
-class EvidenceCancelled(Exception):
-    """The bundle was cancelled; nothing was written."""
+Step = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -126,20 +123,20 @@ def supplier_dossier(session: UserSession, supplier_code: str, *,
 
 
 def evidence_bundle(session: UserSession, lot_code: str, out_path: Path | str,
-                    progress: Progress | None = None,
-                    cancel: Callable[[], bool] | None = None) -> EvidenceBundle:
+                    progress: Progress | None = None) -> EvidenceBundle:
     """Write the lot's evidence bundle (ZIP) to `out_path`: the dossier PDF, every document as
     stored, the audit trail as CSV, manifest.json and MANIFEST.sha256. The file appears only
-    when complete; on cancel or error nothing is left behind."""
+    when complete; cancelled (`progress.cancel()`, which raises `Cancelled` at the next step) or
+    failed, nothing is left behind."""
     out = Path(out_path)
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     now = dt.datetime.now(dt.UTC)
 
+    progress = progress or Progress()
+
     def step(done: int, total: int, what: str) -> None:
-        if cancel is not None and cancel():
-            raise EvidenceCancelled(f"evidence bundle of {lot_code} cancelled")
-        if progress is not None:
-            progress(done, total, what)
+        progress.check(f"evidence bundle of {lot_code}")
+        progress.report(done, total, what)
 
     try:
         with _snapshot(session) as conn, partial.open("wb") as fh:
@@ -161,7 +158,7 @@ def evidence_bundle(session: UserSession, lot_code: str, out_path: Path | str,
 
 
 def _add_files(writer: BundleWriter, conn: Connection, data: lot_report.LotDossierData,
-               total: int, step: Progress) -> list[str]:
+               total: int, step: Step) -> list[str]:
     """The dossier, each document as stored and the audit trail; returns the documents whose
     bytes differ from the hash recorded when they were stored."""
     code = safe_name(data.lot.lot_code)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
@@ -167,13 +166,6 @@ def write_notifications(result: RecallImpact, out: TextIO) -> None:
                          c.email or "", "; ".join(sorted(c.ship_to)),
                          " ".join(sorted(c.shipments)), " ".join(sorted(c.lots)), c.qty,
                          c.first, c.last])
-
-
-def shipments_by_customer(found: Trace) -> dict[str, list[trace_queries.ShipmentLine]]:
-    grouped: dict[str, list[trace_queries.ShipmentLine]] = defaultdict(list)
-    for s in found.shipments:
-        grouped[s.customer].append(s)
-    return dict(grouped)
 
 
 def report_data(session: UserSession, result: RecallImpact) -> RecallReportData:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -14,6 +13,7 @@ from app.db.engine import make_engine
 from app.db.schema_version import SchemaState, SchemaStatus, UpgradeNotPermitted
 from app.db.server import ServerTarget
 from app.db.users import create_user
+from app.progress import Progress
 from app.workflows.demo_history import add_quality_history
 
 
@@ -25,7 +25,7 @@ class DemoLogin:
 
 
 def prepare(target: ServerTarget, *, demo_if_empty: bool,
-            progress: Callable[[str, int, int], None] | None = None) -> SchemaStatus:
+            progress: Progress | None = None) -> SchemaStatus:
     """With the workstation's own connection (the embedded server's owner, or the URL it was
     given): refuse a schema newer than this client, create a missing one, and load the demo data
     into a new database. An older schema is left as it is: only an administrator, once logged

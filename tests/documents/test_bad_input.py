@@ -13,9 +13,10 @@ from PIL import Image
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen.canvas import Canvas
 
-from app.documents.errors import DocumentError, ExtractionCancelled
+from app.documents.errors import DocumentError
 from app.documents.extract import extract_bytes, extract_file
 from app.documents.limits import Budget, Limits
+from app.progress import Cancelled, Progress
 from tests.documents.conftest import SAMPLE_LINES, make_text_pdf
 
 
@@ -149,11 +150,14 @@ def test_budget_uses_the_clock() -> None:
 
 def test_cancel_between_pages() -> None:
     seen: list[tuple[int, int]] = []
-    with pytest.raises(ExtractionCancelled):
-        extract_bytes(
-            make_text_pdf(SAMPLE_LINES, pages=4),
-            "c.pdf",
-            progress=lambda done, total: seen.append((done, total)),
-            cancel=lambda: len(seen) >= 2,
-        )
+
+    def pages(done: int, total: int, what: str) -> None:
+        assert what == "c.pdf"
+        seen.append((done, total))
+        if len(seen) >= 2:
+            progress.cancel()
+
+    progress = Progress(pages)
+    with pytest.raises(Cancelled, match=r"c\.pdf: extraction cancelled"):
+        extract_bytes(make_text_pdf(SAMPLE_LINES, pages=4), "c.pdf", progress=progress)
     assert seen == [(1, 4), (2, 4)]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.documents.extract import Extraction, extract_bytes, extract_file
+from app.progress import Progress
 from tests.documents.generator import LAYOUTS, GeneratedDoc, generate
 from tests.documents.generator.scoring import Tally, score
 
@@ -88,9 +89,9 @@ def test_sds_fields() -> None:
 def test_extract_file_reports_progress(tmp_path: Path, coa_doc: GeneratedDoc) -> None:
     path = tmp_path / "coa.pdf"
     path.write_bytes(coa_doc.data)
-    calls: list[tuple[int, int]] = []
-    extraction = extract_file(path, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(1, 1)]
+    calls: list[tuple[int, int, str]] = []
+    extraction = extract_file(path, progress=Progress(lambda *call: calls.append(call)))
+    assert calls == [(1, 1, "coa.pdf")]
     assert extraction.pages[0].method == "text"
 
 

@@ -11,12 +11,14 @@ from PIL import Image
 from app.documents.limits import Budget, Limits
 from app.documents.model import Document
 from app.documents.reading import read_document
+from app.progress import Progress
 from tests.documents.conftest import SAMPLE_LINES, make_text_pdf, text_image
 
 
-def _read(data: bytes, name: str, **kwargs: object) -> Document:
+def _read(data: bytes, name: str, progress: Progress | None = None, **kwargs: object) -> Document:
     limits = Limits()
-    return read_document(data, name, limits=limits, budget=Budget(name, limits), **kwargs)  # type: ignore[arg-type]
+    return read_document(data, name, limits=limits, budget=Budget(name, limits, progress),
+                         **kwargs)  # type: ignore[arg-type]
 
 
 def _png(image: Image.Image, dpi: int = 150) -> bytes:
@@ -91,7 +93,8 @@ def test_multi_page_tiff_and_progress() -> None:
     buffer = io.BytesIO()
     frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:], dpi=(150, 150))
     progress: list[tuple[int, int]] = []
-    document = _read(buffer.getvalue(), "fax.tif", progress=lambda d, t: progress.append((d, t)))
+    document = _read(buffer.getvalue(), "fax.tif",
+                     progress=Progress(lambda d, t, _w: progress.append((d, t))))
     assert [p.number for p in document.pages] == [1, 2]
     assert progress == [(1, 2), (2, 2)]
     assert "AB2" in document.pages[1].text
@@ -99,5 +102,6 @@ def test_multi_page_tiff_and_progress() -> None:
 
 def test_text_pdf_progress_per_page() -> None:
     progress: list[tuple[int, int]] = []
-    _read(make_text_pdf(SAMPLE_LINES, pages=3), "three.pdf", progress=lambda d, t: progress.append((d, t)))
+    _read(make_text_pdf(SAMPLE_LINES, pages=3), "three.pdf",
+          progress=Progress(lambda d, t, _w: progress.append((d, t))))
     assert progress == [(1, 3), (2, 3), (3, 3)]

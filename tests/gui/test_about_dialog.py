@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
 from app import __version__
 from app.db import migrate
-from app.db.server import ServerTarget
 from app.views.about_dialog import AboutDialog
 from app.views.help_menu import install_help_menu
 from app.views.tasks import TaskRunner
-from app.workflows.session import UserSession, login
-from tests.conftest import DEMO_PASSWORDS
-
-
-@pytest.fixture
-def inspector(shared_db: ServerTarget) -> Iterator[UserSession]:
-    session = login(shared_db, "ivy.inspector", DEMO_PASSWORDS["ivy.inspector"])
-    yield session
-    session.close()
+from app.workflows.session import UserSession
 
 
 def test_about_shows_versions_and_the_schema(qtbot: QtBot, inspector: UserSession) -> None:

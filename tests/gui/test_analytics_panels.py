@@ -4,34 +4,21 @@ items and lots at risk and narrows the lots to the item selected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSpinBox, QTableView, QTableWidget
 from pytestqt.qtbot import QtBot
 
-from app.db.server import ServerTarget
 from app.views.analytics import ExpiryRiskPanel, SupplierScorecardPanel
 from app.views.tasks import TaskRunner
-from app.workflows.session import UserSession, login
-from tests.conftest import DEMO_PASSWORDS
+from app.workflows.session import UserSession
 
 TIMEOUT = 15_000
 
 
 @pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
-
-
-@pytest.fixture
-def session(shared_db: ServerTarget) -> Iterator[UserSession]:
-    s = login(shared_db, "aude.auditor", DEMO_PASSWORDS["aude.auditor"])
-    yield s
-    s.close()
+def session(auditor: UserSession) -> UserSession:
+    return auditor
 
 
 def test_scorecard_ranks_suppliers_and_explains_one(qtbot: QtBot, session: UserSession,

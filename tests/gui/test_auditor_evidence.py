@@ -3,10 +3,8 @@ manifest), and finds nothing on any screen that would change a record."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QAbstractButton, QStackedWidget, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -25,13 +23,6 @@ READ_ONLY = {"", "Trace…", "Dossier…", "Evidence bundle…", "Release certif
              "Show", "All items", "Verify chain", "Status: all", "◀", "▶",
              "Recall report PDF…", "Notification list PDF…", "Notification list CSV…",
              "FSMA 204 spreadsheet…", "EPCIS events…", "Supplier dossier…"}
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
 
 
 def _reachable(widget: QWidget, window: QWidget) -> bool:

@@ -4,7 +4,6 @@ opens the lot; every chart loads in the background and exports to PNG."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -31,22 +30,8 @@ TIMEOUT = 15_000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
-
-
 def _login(target: ServerTarget, username: str) -> UserSession:
     return login(target, username, DEMO_PASSWORDS[username])
-
-
-@pytest.fixture
-def auditor(shared_db: ServerTarget) -> Iterator[UserSession]:
-    s = _login(shared_db, "aude.auditor")
-    yield s
-    s.close()
 
 
 def _panel(qtbot: QtBot, session: UserSession, runner: TaskRunner) -> ChartsPanel:

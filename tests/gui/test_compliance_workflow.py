@@ -4,10 +4,8 @@ signatures) and leaves the queue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -20,13 +18,6 @@ from tests.conftest import DEMO_PASSWORDS
 from tests.gui.test_signed_decisions import answer_dialogs, fill_form, session_of, sign_with
 
 TIMEOUT = 20_000
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
 
 
 def _released_lot_with_a_numeric_result(db: ServerTarget) -> tuple[str, int, str, Decimal]:

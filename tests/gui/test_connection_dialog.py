@@ -4,10 +4,8 @@ thread against the real test server; nothing secret written to disk."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -17,13 +15,6 @@ from app.views.tasks import TaskRunner
 from app.workflows import connection
 
 TIMEOUT = 15_000
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
 
 
 def test_embedded_is_the_default(qtbot: QtBot, runner: TaskRunner) -> None:

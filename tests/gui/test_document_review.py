@@ -3,10 +3,8 @@ the rest, verifies — and the database has the link and the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QWidget
@@ -24,13 +22,6 @@ from tests.gui.test_signed_decisions import answer_dialogs
 from tests.support.coa_files import coa_for_a_quarantine_lot
 
 TIMEOUT = 30_000
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
 
 
 def drop_files(widget: QWidget, paths: list[Path]) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
@@ -14,25 +11,11 @@ from app.views.login_dialog import LoginDialog
 from app.views.lot_browser.model import COLUMNS, PAGE_SIZE
 from app.views.main_window import MainWindow
 from app.views.tasks import TaskRunner
-from app.workflows.session import UserSession, login
+from app.workflows.session import UserSession
 from app.workflows.setup import DemoLogin
 from tests.conftest import DEMO_PASSWORDS
 
 TIMEOUT = 10_000
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
-
-
-@pytest.fixture
-def inspector(shared_db: ServerTarget) -> Iterator[UserSession]:
-    session = login(shared_db, "ivy.inspector", DEMO_PASSWORDS["ivy.inspector"])
-    yield session
-    session.close()
 
 
 def test_wrong_password_shows_a_clear_error_then_login_works(

@@ -3,9 +3,6 @@ mass hold, and every affected lot still in hand is on hold with the recall as it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -21,13 +18,6 @@ from tests.db.test_recalls import hero_lot
 from tests.gui.test_signed_decisions import answer_dialogs, sign_with
 
 TIMEOUT = 30_000
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
 
 
 def test_open_a_recall_see_customers_sign_the_mass_hold(qtbot: QtBot, db: ServerTarget,

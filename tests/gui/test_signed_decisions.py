@@ -3,10 +3,9 @@ shows the signatures; a second signature from the approvals inbox."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -25,13 +24,6 @@ from tests.conftest import DEMO_PASSWORDS
 from tests.support import pdf_text
 
 TIMEOUT = 15_000
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
 
 
 def session_of(db: ServerTarget, username: str) -> UserSession:

@@ -5,9 +5,7 @@ lot and when; a lost connection shows at once and comes back by itself."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -24,13 +22,6 @@ from tests.conftest import DEMO_PASSWORDS
 from tests.gui.test_signed_decisions import answer_dialogs, fill_form, session_of, sign_with
 
 TIMEOUT = 15_000
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait()
 
 
 def _held_lot_released_before(db: ServerTarget) -> str:

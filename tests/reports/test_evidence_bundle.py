@@ -24,6 +24,7 @@ from app.db import migrate
 from app.db.engine import make_engine
 from app.db.queries.lot_detail import LotNotFound
 from app.db.server import ServerTarget, libpq_url
+from app.progress import Cancelled, Progress
 from app.reports import lot_dossier as lot_report
 from app.reports import supplier_dossier as supplier_report
 from app.reports.evidence_bundle import CHECKSUMS, MANIFEST
@@ -76,7 +77,7 @@ def bundle(auditor: UserSession, lot_code: str,
     out = tmp_path_factory.mktemp("bundle") / f"evidence-{lot_code}.zip"
     steps: list[tuple[int, int, str]] = []
     made = evidence.evidence_bundle(auditor, lot_code, out,
-                                    progress=lambda d, t, w: steps.append((d, t, w)))
+                                    progress=Progress(lambda d, t, w: steps.append((d, t, w))))
     assert steps[-1][0] == steps[-1][1] == len(made.files) + 1  # every file, then the manifest
     return made
 
@@ -247,12 +248,14 @@ def test_cancel_and_unknown_lot_leave_no_file(auditor: UserSession, lot_code: st
     out = tmp_path / "cancelled.zip"
     asked: list[int] = []
 
-    def cancel() -> bool:
+    def step(_done: int, _total: int, _what: str) -> None:
         asked.append(1)
-        return len(asked) > 2
+        if len(asked) >= 2:
+            progress.cancel()
 
-    with pytest.raises(evidence.EvidenceCancelled):
-        evidence.evidence_bundle(auditor, lot_code, out, cancel=cancel)
+    progress = Progress(step)
+    with pytest.raises(Cancelled, match=f"evidence bundle of {lot_code} cancelled"):
+        evidence.evidence_bundle(auditor, lot_code, out, progress=progress)
     with pytest.raises(LotNotFound, match="no lot 'NO-SUCH-LOT'"):
         evidence.evidence_bundle(auditor, "NO-SUCH-LOT", out)
     with pytest.raises(LotNotFound):

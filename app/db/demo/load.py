@@ -8,7 +8,6 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -19,6 +18,7 @@ from app.db.demo.catalog import Catalog, build_catalog
 from app.db.demo.simulate import NULL, SCALES, TABLES, Simulator
 from app.db.server import connect
 from app.db.users import create_user
+from app.progress import Progress
 
 DEMO_USERS = (
     ("ivy.inspector", "Ivy Inspector (demo)", "inspector", "demo-inspector"),
@@ -28,8 +28,6 @@ DEMO_USERS = (
     ("aude.auditor", "Aude Auditor (demo)", "auditor", "demo-auditor"),
 )
 ERP_TABLES = ("sites", "locations", "items", "suppliers", "customers", *TABLES)
-
-Progress = Callable[[str, int, int], None]
 
 
 class DemoSeedError(Exception):
@@ -70,7 +68,7 @@ def seed_demo(admin_url: URL, engine: Engine, *, scale: str = "small", seed: int
         indexes = _drop_secondary_indexes(conn)
         _copy_history(conn, simulator, rows, progress)
         if progress:
-            progress("indexes", 0, len(indexes))
+            progress.report(0, len(indexes), "indexes")
         _recreate_indexes(conn, indexes, progress)
         _finish(conn)
         _record_loaded_statuses(conn)
@@ -119,7 +117,7 @@ def _recreate_indexes(conn: psycopg.Connection[tuple[object, ...]], definitions:
     for n, definition in enumerate(definitions, start=1):
         conn.execute(definition)  # type: ignore[arg-type]
         if progress:
-            progress("indexes", n, len(definitions))
+            progress.report(n, len(definitions), "indexes")
 
 
 def _copy_rows(conn: psycopg.Connection[tuple[object, ...]], table: str,
@@ -181,12 +179,8 @@ def _copy_history(conn: psycopg.Connection[tuple[object, ...]], simulator: Simul
     thread = threading.Thread(target=writer, name="demo-copy", daemon=True)
     thread.start()
 
-    def report(done: int, total: int) -> None:
-        if progress:
-            progress("lots", done, total)
-
     try:
-        for chunk in simulator.chunks(progress=report):
+        for chunk in simulator.chunks(progress=progress):
             if failure:
                 break
             chunks.put(chunk)

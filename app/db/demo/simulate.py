@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from app.db.demo.catalog import Catalog, ItemRow, SiteRow
+from app.progress import Progress
 
 # Tables in the order their rows must reach the database (foreign keys point up this list).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -148,7 +149,8 @@ class Simulator:
 
     # ----------------------------------------------------------------- driver
     def chunks(self, rows_per_chunk: int = 200_000,
-               progress: Callable[[int, int], None] | None = None) -> Iterator[dict[str, list[str]]]:
+               progress: Progress | None = None) -> Iterator[dict[str, list[str]]]:
+        """The history in chunks; `progress` hears of the lots made so far ("lots")."""
         receipts = self._receipt_plan()
         specials = self._special_receipts(len(receipts))
         for n, t in enumerate(receipts):
@@ -161,11 +163,11 @@ class Simulator:
                 self._receive_and_live(t)
             if len(self.out["movements"]) >= rows_per_chunk:
                 if progress:
-                    progress(self.lot_count, self.scale.lots)
+                    progress.report(self.lot_count, self.scale.lots, "lots")
                 yield self._take()
         self._drain_pool()
         if progress:
-            progress(self.lot_count, self.scale.lots)
+            progress.report(self.lot_count, self.scale.lots, "lots")
         yield self._take()
 
     def _take(self) -> dict[str, list[str]]:

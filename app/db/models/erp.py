@@ -23,24 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import lot_status
 from app.db.models.base import Base
 
 SCHEMA = "erp"
 TZ = TIMESTAMP(timezone=True)
 QTY = Numeric(14, 3)
 
-LOT_STATUSES = (
-    "quarantine",
-    "available",
-    "hold",
-    "rejected",
-    "expired",
-    "use_as_is",
-    "rework",
-    "repack",
-    "return_to_vendor",
-    "scrap",
-)
+LOT_STATUSES = lot_status.STATUSES
 LOCATION_KINDS = ("warehouse", "zone", "bin", "dock", "staging", "returns", "in_transit")
 MOVEMENT_KINDS = (
     "receipt",
@@ -211,7 +201,7 @@ class Lot(Base):
     supplier_lot_code: Mapped[str | None] = mapped_column(Text)
     manufacture_date: Mapped[dt.date | None] = mapped_column(Date)
     expiry_date: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(Text, server_default=text("'quarantine'"))
+    status: Mapped[str] = mapped_column(Text, server_default=text(f"'{lot_status.QUARANTINE}'"))
     origin: Mapped[str] = mapped_column(Text, server_default=text("'receipt'"))
     site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
     created_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, text
 
+from app.db import lot_status
 from app.db.queries.expiry_risk import SALEABLE_STATUSES
 
 
@@ -166,7 +167,7 @@ class ExpiryCell:
 
 
 #: Stock in the profile: what can be sold or may be once released, and expired stock still held.
-PROFILE_STATUSES = (*SALEABLE_STATUSES, "expired")
+PROFILE_STATUSES = (*SALEABLE_STATUSES, lot_status.EXPIRED)
 
 _EXPIRY = """
 SELECT st.code, st.name,

@@ -25,9 +25,9 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, text
 
-#: Lots whose stock can still be sold (or may be, once released). Expired, rejected and
-#: dispositioned lots are already out of saleable stock.
-SALEABLE_STATUSES = ("available", "quarantine", "hold", "use_as_is")
+from app.db import lot_status
+
+SALEABLE_STATUSES = lot_status.SALEABLE
 
 
 @dataclass(frozen=True)

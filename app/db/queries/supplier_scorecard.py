@@ -29,10 +29,11 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, text
 
+from app.db import lot_status
+
 #: Return reasons that speak about the supplier's goods (others are the customer's or ours).
 QUALITY_RETURN_REASONS = ("QUALITY_COMPLAINT", "DAMAGED")
-#: Lot statuses that only follow a rejection (the disposition decided after it).
-REJECTED_STATUSES = ("rejected", "return_to_vendor", "scrap", "rework", "repack", "use_as_is")
+REJECTED_STATUSES = lot_status.AFTER_REJECTION
 #: How far from `approved` a supplier's status is, 0 (approved) to 1.
 APPROVAL_SEVERITY = {"approved": 0.0, "conditional": 0.5, "pending": 0.5, "suspended": 1.0,
                      "disqualified": 1.0}

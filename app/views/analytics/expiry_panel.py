@@ -68,7 +68,6 @@ class ExpiryRiskPanel(QWidget):
         super().__init__()
         self._session = session
         self._runner = runner
-        self._generation = 0
         self.risk: ExpiryRisk | None = None
         self.loading = False
 
@@ -111,17 +110,12 @@ class ExpiryRiskPanel(QWidget):
         when_first_shown(self, self.refresh)
 
     def refresh(self) -> None:
-        self._generation += 1
-        generation = self._generation
         self.loading = True
         self.summary.setText("Comparing stock on hand with demand…")
         self._runner.submit(analytics.expiry_risk, self._session, None, self.demand_days.value(),
-                            on_result=lambda risk: self._loaded(generation, risk),
-                            on_error=lambda exc: self._failed(generation, exc))
+                            key=(self, "risk"), on_result=self._loaded, on_error=self._failed)
 
-    def _loaded(self, generation: int, risk: ExpiryRisk) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, risk: ExpiryRisk) -> None:
         self.loading = False
         self.risk = risk
         self.clear_item_filter()
@@ -136,10 +130,9 @@ class ExpiryRiskPanel(QWidget):
             f"at risk, value {number(risk.value_at_risk, 2)} (demand: last {risk.demand_days} "
             "days of shipments)")
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self.summary.setText(f"Could not compute the expiry risk: {exc}")
+    def _failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self.summary.setText(f"Could not compute the expiry risk: {exc}")
 
     def _item_selected(self) -> None:
         total = selected_row(self.items, self.item_model)

@@ -30,6 +30,7 @@ from app.views.analytics.table import (
     sortable_view,
 )
 from app.views.first_show import when_first_shown
+from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import analytics
 from app.workflows.analytics import RISK_RULES, Scorecard, SupplierScore
@@ -84,7 +85,6 @@ class SupplierScorecardPanel(QWidget):
         super().__init__()
         self._session = session
         self._runner = runner
-        self._generation = 0
         self.scorecard: Scorecard | None = None
         self.loading = False
 
@@ -143,7 +143,7 @@ class SupplierScorecardPanel(QWidget):
                         for r in RISK_RULES) + ".")
         formula.setObjectName("scorecardFormula")
         formula.setWordWrap(True)
-        formula.setStyleSheet("color: #718096;")
+        apply_message_role(formula, "muted")
 
         self.dossier_button = QPushButton("Supplier dossier…")
         self.dossier_button.setObjectName("supplierDossier")
@@ -172,18 +172,13 @@ class SupplierScorecardPanel(QWidget):
         if date_to < date_from:
             self.status.setText("The period ends before it starts.")
             return
-        self._generation += 1
-        generation = self._generation
         self.loading = True
         self.status.setText("Scoring suppliers…")
         self._runner.submit(analytics.scorecard, self._session, date_from, date_to,
-                            self.late_days.value(),
-                            on_result=lambda card: self._loaded(generation, card),
-                            on_error=lambda exc: self._failed(generation, exc))
+                            self.late_days.value(), key=(self, "scorecard"),
+                            on_result=self._loaded, on_error=self._failed)
 
-    def _loaded(self, generation: int, card: Scorecard) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, card: Scorecard) -> None:
         self.loading = False
         self.scorecard = card
         self.model.set_rows(card.suppliers)
@@ -194,10 +189,9 @@ class SupplierScorecardPanel(QWidget):
             f"{card.date_to}, {sum(s.lots_received for s in card.suppliers):,} lot(s)")
         self.show_factors(None)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self.status.setText(f"Could not score the suppliers: {exc}")
+    def _failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self.status.setText(f"Could not score the suppliers: {exc}")
 
     def _selected(self) -> None:
         self.show_factors(selected_row(self.table, self.model))

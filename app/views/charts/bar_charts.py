@@ -8,12 +8,13 @@ import math
 import pyqtgraph as pg
 
 from app.views.charts.common import INK, BarRect, ChartView, category_ticks, colour, shorten
+from app.views.style import series
 from app.workflows.analytics import RISK_RULES, Scorecard
 from app.workflows.charts import AGE_LABELS, ExceptionBacklog, ExpiryProfile
 
 BAR = 0.7  # bar thickness, in category units
 #: Light to dark: the older the exception, the darker the segment.
-AGE_COLOURS = ("#FED976", "#FEB24C", "#FD8D3C", "#E31A1C", "#800026")
+AGE_COLOURS = series("chart.age")
 MAX_WEEK_LABELS = 14
 
 

@@ -12,10 +12,12 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
-#: Distinguishable on white and for the common colour-vision deficiencies (Okabe-Ito, then more).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000", "#999999", "#882255")
-INK = "#1a202c"
+from app.views.style import colour_name, series
+
+#: Distinguishable on white and for the common colour-vision deficiencies (resources/palette.toml).
+PALETTE = series("chart.series")
+INK = colour_name("chart.ink")
+OUTLINE = colour_name("chart.outline")  # around markers and bars
 GRID_ALPHA = 0.15
 TICK_FONT_PT = 9
 
@@ -48,7 +50,7 @@ class ChartView(QWidget):
     def __init__(self, legend_columns: int = 4) -> None:
         super().__init__()
         self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.setBackground("w")
+        self.canvas.setBackground(colour_name("chart.background"))
         self.canvas.ci.setContentsMargins(8, 8, 16, 8)
         self.plot: pg.PlotItem = self.canvas.addPlot(row=0, col=0)
         self.plot.showGrid(x=False, y=True, alpha=GRID_ALPHA)
@@ -59,7 +61,7 @@ class ChartView(QWidget):
         self.legend = pg.LegendItem(colCount=legend_columns, labelTextColor=INK,
                                     labelTextSize="9pt", horSpacing=18)
         self.canvas.addItem(self.legend, row=1, col=0)
-        self._message = pg.TextItem(anchor=(0.5, 0.5), color="#4a5568")
+        self._message = pg.TextItem(anchor=(0.5, 0.5), color=colour_name("chart.message"))
         self._message.setFont(_font(11))
         self._bars: list[BarRect] = []
         self.canvas.scene().sigMouseMoved.connect(self._hover_bars)
@@ -109,7 +111,7 @@ class ChartView(QWidget):
         item = pg.BarGraphItem(
             x0=[b.x0 for b in bars], x1=[b.x1 for b in bars],
             y0=[b.y0 for b in bars], y1=[b.y1 for b in bars],
-            brush=brush(fill), pen=pg.mkPen("w", width=0.5))
+            brush=brush(fill), pen=pg.mkPen(OUTLINE, width=0.5))
         self.plot.addItem(item)
         self._bars.extend(bars)
         if name:
@@ -172,7 +174,7 @@ def line_sample(pen: object, symbol: str | None = None, fill: object = None,
         return pg.PlotDataItem([], [], pen=pen)
     line_pen = pen if fill is not None else None
     return pg.PlotDataItem([0.0], [0.0], pen=line_pen, symbol=symbol, symbolSize=size,
-                           symbolPen=pen if fill is None else pg.mkPen("w"),
+                           symbolPen=pen if fill is None else pg.mkPen(OUTLINE),
                            symbolBrush=fill)
 
 

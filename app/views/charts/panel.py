@@ -58,7 +58,6 @@ class ChartsPanel(QWidget):
         super().__init__()
         self._session = session
         self._runner = runner
-        self._generation: dict[str, int] = {}
         self._pending: set[str] = set()
         self.loaded: dict[str, Any] = {}
         self.choices: list[TrendChoice] = []
@@ -217,18 +216,14 @@ class ChartsPanel(QWidget):
 
     # ------------------------------------------------------------------ loading
     def _submit(self, key: str, what: str, fn: Callable[..., Any], *args: Any) -> None:
-        generation = self._generation.get(key, 0) + 1
-        self._generation[key] = generation
         self._pending.add(key)
         if key == self.current:
             self.status.setText(what)
-        self._runner.submit(fn, *args,
-                            on_result=lambda data: self._loaded(key, generation, data),
-                            on_error=lambda exc: self._failed(key, generation, exc))
+        self._runner.submit(fn, *args, key=(self, key),
+                            on_result=lambda data: self._loaded(key, data),
+                            on_error=lambda exc: self._failed(key, exc))
 
-    def _loaded(self, key: str, generation: int, data: Any) -> None:
-        if self._generation.get(key) != generation:
-            return
+    def _loaded(self, key: str, data: Any) -> None:
         self._pending.discard(key)
         if key == "choices":
             self._choices_loaded(data)
@@ -236,9 +231,7 @@ class ChartsPanel(QWidget):
         self.loaded[key] = data
         self._redraw(key)
 
-    def _failed(self, key: str, generation: int, exc: BaseException) -> None:
-        if self._generation.get(key) != generation:
-            return
+    def _failed(self, key: str, exc: BaseException) -> None:
         self._pending.discard(key)
         self.status.setText(f"Could not load the chart: {exc}")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from app.views.charts.common import ChartView, brush, colour, line_sample
+from app.views.charts.common import OUTLINE, ChartView, brush, colour, line_sample
 from app.workflows.charts import RecallTime
 
 DAY = 86_400.0
@@ -56,7 +56,7 @@ class RecallTimesChart(ChartView):
                            else Qt.PenStyle.SolidLine)
             self.plot.addItem(pg.PlotDataItem(x, y, pen=pen))
             points = pg.ScatterPlotItem(x=x, y=y, data=tips, symbol=symbol, size=11,
-                                        brush=brush(fill), pen=pg.mkPen("w"), hoverable=True,
+                                        brush=brush(fill), pen=pg.mkPen(OUTLINE), hoverable=True,
                                         tip=lambda x, y, data: str(data))
             self.plot.addItem(points)
             self.add_legend_entry(line_sample(pen, symbol, brush(fill)), label)

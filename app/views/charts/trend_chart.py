@@ -12,16 +12,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
-from app.views.charts.common import ChartView, brush, colour, line_sample
+from app.views.charts.common import OUTLINE, ChartView, brush, colour, line_sample
+from app.views.style import colour_name
 from app.workflows.charts import TrendData, TrendPoint
 from app.workflows.control_chart import describe
 
 SUPPLIER_COLOURS = 7  # suppliers with a colour of their own; the rest share "other suppliers"
 MAX_RULE_LABELS = 60  # rule numbers are written next to at most this many points
-SPEC_COLOUR = "#C53030"
-CONTROL_COLOUR = "#DD6B20"
-CENTRE_COLOUR = "#2F855A"
-OTHER_COLOUR = "#A0AEC0"
+SPEC_COLOUR = colour_name("chart.spec")
+CONTROL_COLOUR = colour_name("chart.control")
+CENTRE_COLOUR = colour_name("chart.centre")
+OTHER_COLOUR = colour_name("chart.other")
 
 
 class LotOrderAxis(pg.AxisItem):  # type: ignore[misc]
@@ -94,7 +95,7 @@ class TrendChart(ChartView):
             return
         x = np.arange(len(data.points), dtype=float)
         y = np.fromiter((p.value for p in data.points), dtype=float, count=len(data.points))
-        self.plot.addItem(pg.PlotDataItem(x, y, pen=pg.mkPen("#CBD5E0", width=1)))
+        self.plot.addItem(pg.PlotDataItem(x, y, pen=pg.mkPen(colour_name("chart.trend_line"), width=1)))
         self._supplier_points(data, x, y)
         self._limit_lines(data)
         self._marks(data, x, y)
@@ -115,7 +116,7 @@ class TrendChart(ChartView):
                 continue
             fill = colour(g) if g < SUPPLIER_COLOURS else OTHER_COLOUR
             item = pg.ScatterPlotItem(
-                x=x[idx], y=y[idx], data=idx, size=size, symbol="o", pen=pg.mkPen("w", width=0.5),
+                x=x[idx], y=y[idx], data=idx, size=size, symbol="o", pen=pg.mkPen(OUTLINE, width=0.5),
                 brush=brush(fill), hoverable=True, hoverSize=size + 4,
                 tip=_Tip(data))
             item.sigClicked.connect(self._clicked)
@@ -145,7 +146,7 @@ class TrendChart(ChartView):
         line = pg.InfiniteLine(pos=value, angle=0, pen=pen, movable=False, label=label,
                                labelOpts={"position": position, "color": pen.color(),
                                           "anchors": [(round(position), 1.0)] * 2,
-                                          "fill": pg.mkBrush(255, 255, 255, 200)})
+                                          "fill": pg.mkBrush(colour_name("chart.legend_fill"))})
         self.plot.addItem(line)
 
     def _marks(self, data: TrendData, x: np.ndarray, y: np.ndarray) -> None:

@@ -31,6 +31,7 @@ def _numbers(text: str) -> list[int]:
 
 class CustomerRules(RuleEditor):
     title = "Change a customer's requirements"
+    capability = "set_customer_requirements"
 
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
         super().__init__(session, runner, [

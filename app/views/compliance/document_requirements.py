@@ -22,6 +22,7 @@ DOCUMENTS = (("COA", "COA per lot"), ("SDS", "current SDS"),
 
 class DocumentRequirements(RuleEditor):
     title = "Documents required of an item's lots or of a supplier"
+    capability = "set_document_requirements"
 
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
         super().__init__(session, runner, [

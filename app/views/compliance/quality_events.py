@@ -30,7 +30,6 @@ from app.workflows.session import UserSession
 
 KINDS = (("temperature_excursion", "Temperature excursion"), ("damage", "Damage"),
          ("complaint", "Customer complaint"), ("deviation", "Deviation"))
-RECORDERS = ("lotproof_inspector", "lotproof_approver", "lotproof_compliance")
 
 
 def _decimal(text: str, what: str) -> Decimal | None:
@@ -101,7 +100,7 @@ class QualityEvents(QWidget):
         form.addRow("Reading:", self.measured)
         form.addRow("Temperature limits:", limits)
         form.addRow("", buttons)
-        box.setVisible(session.person.role in RECORDERS)
+        box.setVisible(session.person.may("record_quality_event"))
         self.message = QLabel("")
         self.message.setObjectName("eventMessage")
         self.message.setWordWrap(True)

@@ -18,14 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.analytics.table import Column, RowsModel, selected_row, sortable_view
-from app.views.compliance.quality_events import RECORDERS
 from app.views.first_show import when_first_shown
 from app.views.tasks import TaskRunner
 from app.workflows import compliance
 from app.workflows.compliance import ReturnRow
 from app.workflows.session import UserSession
-
-DISPOSITIONS = ("return_to_stock", "scrap", "return_to_vendor", "rework")
 
 
 class ReturnsPanel(QWidget):
@@ -49,7 +46,7 @@ class ReturnsPanel(QWidget):
         self.outcome = QComboBox()
         self.outcome.addItems(("accepted", "rejected"))
         self.disposition = QComboBox()
-        for d in DISPOSITIONS:
+        for d in compliance.RETURN_DISPOSITIONS:
             self.disposition.addItem(d.replace("_", " "), d)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("What the inspection found")
@@ -61,7 +58,7 @@ class ReturnsPanel(QWidget):
         form.addRow("Disposition:", self.disposition)
         form.addRow("Finding:", self.reason)
         form.addRow("", inspect)
-        box.setVisible(session.person.role in RECORDERS)
+        box.setVisible(session.person.may("inspect_return"))
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSpinBox
 
+from app.db.capabilities import EXCEPTION_OWNERS
 from app.views.analytics.table import Column
 from app.views.compliance.rule_form import RuleEditor
 from app.views.first_show import when_first_shown
@@ -15,7 +16,6 @@ from app.workflows import compliance
 from app.workflows.compliance import RouteRow
 from app.workflows.session import UserSession
 
-ROLES = ("lotproof_inspector", "lotproof_approver", "lotproof_compliance", "lotproof_admin")
 SEVERITIES = ("critical", "high", "medium", "low")
 
 
@@ -25,6 +25,7 @@ def _role(role: str) -> str:
 
 class ExceptionRouting(RuleEditor):
     title = "Route an exception type"
+    capability = "route_exceptions"
 
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
         super().__init__(session, runner, [
@@ -37,7 +38,7 @@ class ExceptionRouting(RuleEditor):
         ], "exceptionRoutes")
         self.type = QLabel("Select a type above")
         self.owner = QComboBox()
-        for role in ROLES:
+        for role in EXCEPTION_OWNERS:
             self.owner.addItem(_role(role), role)
         self.priority = QSpinBox()
         self.priority.setRange(1, 9)

@@ -1,5 +1,6 @@
 """What every rule editor shares: a table of the rules in force, a form to change one with a
-reason, and a message line; only compliance officers see the form (the database decides)."""
+reason, and a message line; only who may make the change sees the form (the database decides:
+`capability` names the action of `app.db.capabilities`)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,13 @@ from app.views.analytics.table import Column, RowsModel, selected_row, sortable_
 from app.views.tasks import TaskRunner
 from app.workflows.session import UserSession
 
-COMPLIANCE = "lotproof_compliance"
-
 
 class RuleEditor(QWidget):
     """A sortable table of rows loaded by `load_rows(session)`, and a form whose fields the
     subclass adds with `add_field`; `save` runs `write(session, reason)` off the UI thread."""
 
     title = "Change"
+    capability = ""  # the action of app.db.capabilities that saving the form takes
 
     def __init__(self, session: UserSession, runner: TaskRunner, columns: Sequence[Column],
                  name: str) -> None:
@@ -51,7 +51,7 @@ class RuleEditor(QWidget):
         self.reason.setPlaceholderText("Why (kept with the new version)")
         self.save_button = QPushButton("Save as new version")
         self.save_button.clicked.connect(self.save)
-        self.form_box.setVisible(session.person.role == COMPLIANCE)
+        self.form_box.setVisible(session.person.may(self.capability))
         layout = QVBoxLayout(self)
         layout.addWidget(self.filter)
         layout.addWidget(self.view, 1)

@@ -37,7 +37,7 @@ class SpecEditor(QWidget):
         self._session = session
         self._runner = runner
         self._items: list[ItemChoice] = []
-        self.editable = session.person.role == "lotproof_compliance"
+        self.editable = session.person.may("set_item_specs")
         self.item = QComboBox()
         self.item.setObjectName("specItem")
         self.item.setEditable(True)

@@ -21,6 +21,7 @@ STATUSES = ("approved", "conditional", "suspended", "disqualified")
 
 class SupplierApprovals(RuleEditor):
     title = "Change a supplier's status for a category"
+    capability = "set_supplier_approval"
 
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
         super().__init__(session, runner, [

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from app.progress import Cancelled
 from app.views.tasks import TaskHandle, TaskRunner
 from app.workflows import documents
-from app.workflows.documents import DocumentError, ExtractionCancelled, IngestOutcome
+from app.workflows.documents import DocumentError, IngestOutcome
 from app.workflows.session import UserSession
 
 
@@ -107,7 +108,7 @@ class IngestJobs(QTableWidget):
         self.stored.emit(outcome)
 
     def _failed(self, row: int, exc: BaseException) -> None:
-        if isinstance(exc, ExtractionCancelled):
+        if isinstance(exc, Cancelled):
             self._end(row, "cancelled — nothing stored", ok=False)
         elif isinstance(exc, DocumentError):
             self._end(row, f"NOT STORED: {exc.problem}", ok=False)

@@ -7,6 +7,8 @@ from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPaintEvent, Q
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.views.style import colour
+
 RENDER_WIDTH = 1100  # pixels: sharp enough to read a COA table at normal zoom
 
 
@@ -100,17 +102,17 @@ class PageView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#e2e8f0"))
+        painter.fillRect(self.rect(), colour("document.page_background"))
         if not self._image.isNull():
             scale = self._scale_to_widget()
             page = QRectF(0, 0, self._image.width() * scale, self._image.height() * scale)
-            painter.fillRect(page, QColor("white"))  # rendered PDF pages are transparent
+            painter.fillRect(page, colour("document.paper"))  # rendered PDF pages are transparent
             painter.drawImage(page, self._image)
         rect = self.highlight_rect()
         if rect is not None:
-            colour = QColor("#dd6b20") if self._weak else QColor("#3182ce")
-            painter.setPen(QPen(colour, 2))
-            fill = QColor(colour)
+            edge = colour("document.highlight_weak" if self._weak else "document.highlight")
+            painter.setPen(QPen(edge, 2))
+            fill = QColor(edge)
             fill.setAlpha(50)
             painter.fillRect(rect, fill)
             painter.drawRect(rect)

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,13 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.documents.page_view import PageSource, PageView
+from app.views.style import apply_message_role, colour
 from app.views.tasks import TaskRunner
 from app.workflows import documents
 from app.workflows.documents import DocumentReview, FieldRow, LotCandidate, ResultLine
 from app.workflows.session import UserSession
 
 LOW_CONFIDENCE = 0.8
-WEAK = QColor("#fbd38d")
+WEAK = colour("document.weak_value")
 
 
 def _shown(value: Any) -> str:
@@ -68,7 +68,7 @@ class CorrectionDialog(QDialog):
         self.reason.setObjectName("correctionReason")
         self.reason.setPlaceholderText("Why the value read was wrong")
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #c53030;")
+        apply_message_role(self.error, "error")
         form = QFormLayout()
         form.addRow("Correct value:", self.value)
         form.addRow("Reason:", self.reason)
@@ -102,8 +102,7 @@ class DocumentReviewDialog(QDialog):
         self.review: DocumentReview | None = None
         self._source: PageSource | None = None
         self._page = 0
-        self._editable = session.person.role in ("lotproof_inspector", "lotproof_approver",
-                                                 "lotproof_compliance")
+        self._editable = session.person.may("review_document")
 
         self.page_view = PageView()
         scroll = QScrollArea()
@@ -226,11 +225,10 @@ class DocumentReviewDialog(QDialog):
                                    f"({c.match}), {c.item}, {c.status}")
             item.setData(Qt.ItemDataRole.UserRole, c.lot_code)
             self.candidates.addItem(item)
-        reader_only = self._session.person.role == "lotproof_auditor"
-        editable = s.status == "new" and not reader_only
+        editable = s.status == "new" and self._editable
         for button in (self.confirm_button, self.correct_button, self.verify_button):
             button.setEnabled(editable)
-        self.link_button.setVisible(not reader_only)
+        self.link_button.setVisible(self._session.person.may("link_document"))
 
     def _fill_fields(self, rows: list[FieldRow]) -> None:
         self.fields.setRowCount(len(rows))

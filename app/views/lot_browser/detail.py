@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -25,10 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.views.style import STATUS_COLOURS, status_label
+from app.views.style import colour, colour_name, status_colour, status_label
 from app.workflows.lot_view import LotView
-
-STATUS_COLOURS_QCOLOR_INVALID = QColor("#c53030")
 
 
 def _text(value: object) -> str:
@@ -166,15 +164,15 @@ class LotDetailPanel(QWidget):
         a = detail.lot
         self.lot_code = a.lot_code
         self.title.setText(a.lot_code)
-        colour = STATUS_COLOURS.get(a.status, "#2d3748")
+        shown = status_colour(a.status).name()
         since = ""
         if view.state.updated_at is not None:
             since = (f" — since {view.state.updated_at:%Y-%m-%d %H:%M} by "
                      f"{view.state.updated_by}")
         hold = " (recall hold)" if view.state.hold_kind == "recall" else ""
         self.status.setText(
-            f'<span style="color:{colour}; font-weight:600">{status_label(a.status)}{hold}'
-            f'</span><span style="color:#718096">{since}</span>'
+            f'<span style="color:{shown}; font-weight:600">{status_label(a.status)}{hold}'
+            f'</span><span style="color:{colour_name("message.muted")}">{since}</span>'
         )
         if view.pending is not None:
             self.blockers.setText(f"Waiting: {view.pending.title} needs a second signature "
@@ -237,7 +235,7 @@ class LotDetailPanel(QWidget):
                 line = QTreeWidgetItem(item, ["", f"✍ {s.manifestation()}", "", "", ""])
                 line.setFirstColumnSpanned(False)
                 if not s.valid:
-                    line.setForeground(1, STATUS_COLOURS_QCOLOR_INVALID)
+                    line.setForeground(1, colour("message.error"))
             self.history.addTopLevelItem(item)
             item.setExpanded(True)
 

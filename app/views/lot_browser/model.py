@@ -1,7 +1,7 @@
 """A virtual table of lots: pages arrive from the server as the user scrolls, keyset-paged.
 
 The model never holds more than the pages the user has scrolled through. A new search, filter or
-sort starts a new generation; pages of an older generation that arrive late are dropped.
+sort supersedes the page in flight (the runner drops a page of an older query that arrives late).
 """
 
 from __future__ import annotations
@@ -57,13 +57,8 @@ class LotTableModel(QAbstractTableModel):
         self._cursor: Cursor | None = None
         self._exhausted = True
         self._loading = False
-        self._generation = 0
 
     # ------------------------------------------------------------- the query
-    @property
-    def lot_filter(self) -> LotFilter:
-        return self._filter
-
     @property
     def sort_key(self) -> tuple[str, bool]:
         return self._sort, self._descending
@@ -75,7 +70,6 @@ class LotTableModel(QAbstractTableModel):
             self._sort = sort
         if descending is not None:
             self._descending = descending
-        self._generation += 1
         self.beginResetModel()
         self._rows = []
         self._cursor = None
@@ -107,17 +101,13 @@ class LotTableModel(QAbstractTableModel):
     def _request_page(self) -> None:
         self._loading = True
         self.loading_changed.emit(True)
-        generation = self._generation
         self._runner.submit(
             lots.browse, self._session, self._filter, self._sort,
             descending=self._descending, after=self._cursor, limit=PAGE_SIZE,
-            on_result=lambda page: self._on_page(generation, page),
-            on_error=lambda exc: self._on_error(generation, exc),
+            on_result=self._on_page, on_error=self._on_error, key=(self, "page"),
         )
 
-    def _on_page(self, generation: int, page: Page) -> None:
-        if generation != self._generation:
-            return
+    def _on_page(self, page: Page) -> None:
         self._loading = False
         if page.rows:
             first = len(self._rows)
@@ -129,9 +119,7 @@ class LotTableModel(QAbstractTableModel):
         self.loading_changed.emit(False)
         self.page_loaded.emit(len(self._rows))
 
-    def _on_error(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
+    def _on_error(self, exc: BaseException) -> None:
         self._loading = False
         self._exhausted = True
         self.loading_changed.emit(False)
@@ -139,9 +127,8 @@ class LotTableModel(QAbstractTableModel):
 
     def refresh_lot(self, lot_code: str) -> None:
         """Fetch one lot again and update its row where it is shown (not a full reload)."""
-        generation = self._generation
         self._runner.submit(lots.row, self._session, lot_code,
-                            on_result=lambda r: self._replace_row(generation, lot_code, r))
+                            on_result=lambda r: self._replace_row(lot_code, r))
 
     def refresh_lots(self, lot_codes: list[str]) -> None:
         """Refresh the rows of these lots that are on screen; others are not fetched."""
@@ -150,8 +137,10 @@ class LotTableModel(QAbstractTableModel):
             if code in shown:
                 self.refresh_lot(code)
 
-    def _replace_row(self, generation: int, lot_code: str, fresh: LotRow | None) -> None:
-        if generation != self._generation or fresh is None:
+    def _replace_row(self, lot_code: str, fresh: LotRow | None) -> None:
+        """The row, fetched again, replaces the lot's row wherever it is now (a newer query
+        may show it too; the fresh row is right there as well)."""
+        if fresh is None:
             return
         for index, current in enumerate(self._rows):
             if current.lot_code == lot_code:

@@ -43,8 +43,7 @@ class LotBrowser(QWidget):
         super().__init__()
         self._session = session
         self._runner = runner
-        self._count_generation = 0
-        self._detail_generation = 0
+        self._opened_a_lot = False
         self.current_view: LotView | None = None
 
         self.search = QLineEdit()
@@ -118,7 +117,7 @@ class LotBrowser(QWidget):
         self.decision_bar = LotDecisionBar(session, runner)
         self.decision_bar.decided.connect(self._decided)
         self.detail = LotDetailPanel(self.decision_bar)
-        self.detail.setAcceptDrops(session.person.role != "lotproof_auditor")
+        self.detail.setAcceptDrops(session.person.may("store_document"))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
@@ -152,12 +151,10 @@ class LotBrowser(QWidget):
         self._update_status_button()
         f = self.current_filter()
         self.model.set_query(f)
-        self._count_generation += 1
-        generation = self._count_generation
         self.count_label.setText("Counting…")
-        self._runner.submit(lots.count, self._session, f,
-                            on_result=lambda n: self._count_loaded(generation, n),
-                            on_error=lambda exc: self._count_loaded(generation, None))
+        self._runner.submit(lots.count, self._session, f, key=(self, "count"),
+                            on_result=self._count_loaded,
+                            on_error=lambda exc: self._count_loaded(None))
 
     def _entered(self) -> None:
         """Enter in the search box: a GS1 barcode scan opens the lot it names."""
@@ -193,9 +190,8 @@ class LotBrowser(QWidget):
         for site_id, code, name in sites:
             self.site.addItem(f"{code} — {name}", site_id)
 
-    def _count_loaded(self, generation: int, n: int | None) -> None:
-        if generation == self._count_generation:
-            self.count_label.setText("" if n is None else f"{n:,} lots")
+    def _count_loaded(self, n: int | None) -> None:
+        self.count_label.setText("" if n is None else f"{n:,} lots")
 
     def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
         if self.model.sortable(column):
@@ -211,7 +207,7 @@ class LotBrowser(QWidget):
 
     def _page_loaded(self, rows: int) -> None:
         # Show the first lot when nothing is shown yet (not over a lot opened from elsewhere).
-        if rows and self._detail_generation == 0 and not self.table.selectionModel().hasSelection():
+        if rows and not self._opened_a_lot and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
     def _show_failure(self, message: str) -> None:
@@ -228,23 +224,20 @@ class LotBrowser(QWidget):
             self.open_lot(lot.lot_code)
 
     def open_lot(self, lot_code: str) -> None:
-        self._detail_generation += 1
-        generation = self._detail_generation
+        self._opened_a_lot = True
         self.detail.show_loading(lot_code)
         self.lot_selected.emit(lot_code)
         self.decision_bar.show_lot(None)
         self._runner.submit(
-            lot_view, self._session, lot_code,
-            on_result=lambda v: self._detail_loaded(generation, v),
-            on_error=lambda exc: self._detail_failed(generation, exc),
+            lot_view, self._session, lot_code, key=(self, "detail"),
+            on_result=self._detail_loaded, on_error=self._detail_failed,
         )
 
-    def _detail_loaded(self, generation: int, view: LotView) -> None:
-        if generation == self._detail_generation:
-            self.current_view = view
-            self.detail.show_detail(view)
-            self.decision_bar.show_lot(view)
-            self._select_row_of(view.detail.lot.lot_code)
+    def _detail_loaded(self, view: LotView) -> None:
+        self.current_view = view
+        self.detail.show_detail(view)
+        self.decision_bar.show_lot(view)
+        self._select_row_of(view.detail.lot.lot_code)
 
     def _select_row_of(self, lot_code: str) -> None:
         """The table's selection follows the lot on screen (opened from a search, the inbox, a
@@ -269,6 +262,5 @@ class LotBrowser(QWidget):
         self.model.refresh_lot(lot_code)
         self.decision_made.emit(lot_code)
 
-    def _detail_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._detail_generation:
-            self.detail.show_error(str(exc))
+    def _detail_failed(self, exc: BaseException) -> None:
+        self.detail.show_error(str(exc))

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
 )
 
-from app.views.style import status_colour
+from app.views.style import colour, status_colour
 from app.workflows.trace import Trace
 
 NODE_W, NODE_H = 150.0, 40.0
@@ -81,7 +81,7 @@ class GenealogyView(QGraphicsView):
                 node.setPos(x, top + row * (NODE_H + ROW_GAP))
                 scene.addItem(node)
                 self.nodes[code] = node
-        pen = QPen(QColor("#718096"), 1.2)
+        pen = QPen(colour("trace.edge"), 1.2)
         for code, towards in parent_of.items():
             a, b = self.nodes.get(code), self.nodes.get(towards)
             if a is None or b is None:
