@@ -91,6 +91,7 @@ def apply(conn: Connection, only: tuple[str, ...] | None = None) -> None:
         conn.execute("RESET ROLE")
     if only is None:
         _drop_what_no_file_defines(conn)
+        _record_installed_rows(conn)
         conn.execute(
             "INSERT INTO quality.settings (key, value) VALUES ('schema_definitions', %s) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
@@ -143,6 +144,24 @@ def revoke_temporary(conn: Connection) -> None:
     if _role_exists(conn, OWNER):
         conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(
             database, sql.Identifier(OWNER)))
+
+
+#: Tables whose first rows come with the schema (migrations insert them before any audit
+#: trigger exists): each row enters the trail once, so `audit verify` holds it to it afterwards.
+INSTALLED_ROWS = (("quality.settings", "key"), ("quality.exception_routes", "type"),
+                  ("quality.retention_rules", "record_type"))
+
+
+def _record_installed_rows(conn: Connection) -> None:
+    for table, key in INSTALLED_ROWS:
+        conn.execute(sql.SQL("""
+            SELECT count(audit.append('schema.install', {name}, r.{key}::text, NULL, NULL,
+                                      to_jsonb(r), 'installed with the schema', NULL))
+            FROM (SELECT * FROM {table} x WHERE NOT EXISTS (
+                      SELECT 1 FROM audit.trail t WHERE t.record_type = {name}
+                        AND t.record_id = x.{key}::text)
+                  ORDER BY x.{key}) r""").format(
+            name=sql.Literal(table), key=sql.Identifier(key), table=sql.SQL(table)))
 
 
 def recorded_digest(conn: Connection) -> str | None:

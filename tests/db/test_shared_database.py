@@ -41,11 +41,11 @@ def test_every_committed_change_is_announced_once_per_statement_and_never_when_r
     code = _available_lot(owner_engine)
     with connect(db.admin_url, autocommit=True) as listener:
         listener.execute("LISTEN lotproof_changes")
-        with owner_engine.begin() as conn:  # the ERP updates expiry dates in bulk
-            conn.execute(text("UPDATE erp.lots SET expiry_date = expiry_date + 1 "
+        with owner_engine.begin() as conn:  # the ERP shortens expiry dates in bulk
+            conn.execute(text("UPDATE erp.lots SET expiry_date = expiry_date - 1 "
                               "WHERE status = 'available'"))
         with owner_engine.connect() as conn:  # rolled back: nobody hears of it
-            conn.execute(text("UPDATE erp.lots SET expiry_date = expiry_date + 1 "
+            conn.execute(text("UPDATE erp.lots SET expiry_date = expiry_date - 1 "
                               "WHERE lot_code = :c"), {"c": code})
             conn.rollback()
         decisions.hold(inspector, INSPECTOR, code, "Pallet wrap torn", expected_status="available")

@@ -70,8 +70,8 @@ def seed_demo(admin_url: URL, engine: Engine, *, scale: str = "small", seed: int
         if progress:
             progress.report(0, len(indexes), "indexes")
         _recreate_indexes(conn, indexes, progress)
+        _record_loaded_statuses(conn)  # triggers on again from here
         _finish(conn)
-        _record_loaded_statuses(conn)
         conn.commit()
     with engine.connect() as sa_conn:
         sa_conn.execute(text("ANALYZE"))

@@ -29,6 +29,17 @@ BEGIN
     END IF;
 END $$;
 
+CREATE OR REPLACE FUNCTION accounts._scram_verifier(p_verifier text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF coalesce(p_verifier, '') !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' THEN
+        RAISE EXCEPTION 'a password arrives as a SCRAM-SHA-256 verifier, never in clear'
+            USING ERRCODE = '22023';
+    END IF;
+END $$;
+
 -- A new login role in one Lotproof group. The caller adds the person's row in the same
 -- transaction; the name must be free on the whole server.
 CREATE OR REPLACE FUNCTION accounts.create_login(p_username text, p_password_verifier text,
@@ -48,6 +59,7 @@ BEGIN
         RAISE EXCEPTION 'user name % is taken or was used before; user names are never reused', p_username
             USING ERRCODE = '23505';
     END IF;
+    PERFORM accounts._scram_verifier(p_password_verifier);
     EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L IN ROLE %I',
                    p_username, p_password_verifier, p_group);
 END $$;
@@ -59,10 +71,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM accounts._lotproof_person(p_username);
-    IF coalesce(p_password_verifier, '') !~ '^SCRAM-SHA-256\$' THEN
-        RAISE EXCEPTION 'a password arrives as a SCRAM-SHA-256 verifier, never in clear'
-            USING ERRCODE = '22023';
-    END IF;
+    PERFORM accounts._scram_verifier(p_password_verifier);
     EXECUTE format('ALTER ROLE %I PASSWORD %L', p_username, p_password_verifier);
 END $$;
 

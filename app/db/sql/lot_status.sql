@@ -27,11 +27,15 @@ DECLARE
     v_by text;
     v_at timestamptz;
 BEGIN
+    IF p_expected_status IS NULL THEN  -- a decision is made on what a screen showed
+        RAISE EXCEPTION 'say which status of lot % the decision was made on', p_lot
+            USING ERRCODE = 'LP422';
+    END IF;
     SELECT * INTO v FROM erp.lots WHERE lot_code = p_lot FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no lot %', p_lot USING ERRCODE = 'LP404';
     END IF;
-    IF p_expected_status IS NOT NULL AND v.status <> p_expected_status THEN
+    IF v.status <> p_expected_status THEN
         SELECT coalesce(u.printed_name, s.updated_by), s.updated_at INTO v_by, v_at
         FROM quality.lot_state s LEFT JOIN quality.users u ON u.username = s.updated_by
         WHERE s.lot_id = v.id;
@@ -188,6 +192,10 @@ BEGIN
     v := quality._lock_lot(p_lot, p_expected_status);
     t := quality._transition('release', v.status, 'available');
     PERFORM quality._recall_guard(v, 'lift a hold placed by a recall');
+    IF v.expiry_date < quality.today() THEN
+        RAISE EXCEPTION 'lot % expired on %: it cannot be released', p_lot, v.expiry_date
+            USING ERRCODE = 'LP422';
+    END IF;
     IF t.needs_reason AND coalesce(btrim(p_reason), '') = '' THEN
         RAISE EXCEPTION 'lifting a hold needs a reason' USING ERRCODE = 'LP422';
     END IF;
@@ -303,6 +311,10 @@ BEGIN
     END IF;
     IF dd.to_status = 'available' THEN
         PERFORM quality._recall_guard(v, 'make a recalled lot available');
+        IF v.expiry_date < quality.today() THEN
+            RAISE EXCEPTION 'lot % expired on %: it cannot be made available', v.lot_code,
+                v.expiry_date USING ERRCODE = 'LP422';
+        END IF;
     END IF;
     IF EXISTS (SELECT 1 FROM quality.signatures WHERE record_type = 'lot_decision'
                  AND record_id = dd.id AND username = session_user) THEN
@@ -402,19 +414,33 @@ BEGIN
         RAISE EXCEPTION 'the status of lot % changes only through Lotproof''s quality decisions', OLD.lot_code
             USING ERRCODE = '42501';
     END IF;
+    -- Once Lotproof has decided on a lot (it left quarantine), what the decision was about stays:
+    -- which lot of which item from which supplier, and a shelf life no longer than it was.
+    IF OLD.status <> 'quarantine'
+       AND ((NEW.item_id, NEW.supplier_id, NEW.lot_code, NEW.supplier_lot_code)
+                IS DISTINCT FROM (OLD.item_id, OLD.supplier_id, OLD.lot_code, OLD.supplier_lot_code)
+            OR NEW.expiry_date > OLD.expiry_date
+            OR (NEW.expiry_date IS NULL AND OLD.expiry_date IS NOT NULL)) THEN
+        RAISE EXCEPTION 'lot % is % : its item, supplier, lot numbers and a later expiry date are not changed after a quality decision; receive the goods as a new lot',
+            OLD.lot_code, replace(OLD.status, '_', ' ') USING ERRCODE = '42501';
+    END IF;
     RETURN NEW;
 END $$;
 
 CREATE OR REPLACE TRIGGER transitions_fixed BEFORE UPDATE OR DELETE ON quality.lot_status_transitions
     FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
-CREATE OR REPLACE TRIGGER lots_status_guard BEFORE INSERT OR UPDATE OF status ON erp.lots
+CREATE OR REPLACE TRIGGER lots_status_guard BEFORE INSERT OR UPDATE ON erp.lots
     FOR EACH ROW EXECUTE FUNCTION quality.guard_lot_status();
 CREATE OR REPLACE TRIGGER audit_lot_state AFTER INSERT OR UPDATE OR DELETE ON quality.lot_state
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('lot_id');
 CREATE OR REPLACE TRIGGER audit_lot_decisions AFTER INSERT OR UPDATE OR DELETE ON quality.lot_decisions
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
-CREATE OR REPLACE TRIGGER audit_lot_status AFTER UPDATE OF status ON erp.lots
-    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+CREATE OR REPLACE TRIGGER audit_lot_status AFTER UPDATE ON erp.lots
+    FOR EACH ROW WHEN ((OLD.status, OLD.item_id, OLD.supplier_id, OLD.lot_code,
+                        OLD.supplier_lot_code, OLD.expiry_date, OLD.manufacture_date)
+                       IS DISTINCT FROM (NEW.status, NEW.item_id, NEW.supplier_id, NEW.lot_code,
+                                         NEW.supplier_lot_code, NEW.expiry_date,
+                                         NEW.manufacture_date))
     EXECUTE FUNCTION audit.log_change('lot_code');
 
 GRANT EXECUTE ON FUNCTION

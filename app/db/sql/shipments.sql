@@ -123,6 +123,9 @@ DECLARE
     v_status text;
     v_code text;
     v_expiry date;
+    v_recall text;
+    v_customer integer;
+    v_customer_name text;
 BEGIN
     IF TG_TABLE_NAME = 'allocations' THEN
         IF NEW.status = 'cancelled' THEN  -- a record field is looked up only on this table
@@ -139,6 +142,33 @@ BEGIN
     -- Expired goods do not leave, even before the expiry check has marked the lot expired.
     IF v_expiry < quality.today() THEN
         RAISE EXCEPTION 'lot % expired on % and cannot be %', v_code, v_expiry,
+            CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
+            USING ERRCODE = '23514';
+    END IF;
+    -- Nor a lot in a recall, whatever its status (the recall's hold skipped lots with no stock
+    -- in hand, and stock can come back: a customer return).
+    SELECT r.number INTO v_recall FROM quality.recall_lots rl
+    JOIN quality.recalls r ON r.id = rl.recall_id
+    WHERE rl.lot_id = NEW.lot_id AND NOT r.is_mock AND r.state <> 'closed' LIMIT 1;
+    IF v_recall IS NOT NULL THEN
+        RAISE EXCEPTION 'lot % is in recall % and cannot be %', v_code, v_recall,
+            CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
+            USING ERRCODE = '23514';
+    END IF;
+    -- Nor to a customer who excluded the lot or its supplier.
+    IF TG_TABLE_NAME = 'allocations' THEN  -- a record's fields are looked up as it runs
+        SELECT o.customer_id INTO v_customer FROM erp.sales_order_lines ol
+        JOIN erp.sales_orders o ON o.id = ol.order_id WHERE ol.id = NEW.order_line_id;
+    ELSE
+        SELECT sh.customer_id INTO v_customer FROM erp.shipments sh WHERE sh.id = NEW.shipment_id;
+    END IF;
+    SELECT c.name INTO v_customer_name FROM erp.customers c WHERE c.id = v_customer;
+    IF v_customer IS NOT NULL AND EXISTS (
+            SELECT 1 FROM quality.customer_rules(v_customer) cr
+            WHERE v_code = ANY(cr.excluded_lots)
+               OR (SELECT supplier_id FROM erp.lots WHERE id = NEW.lot_id) = ANY(cr.excluded_suppliers)) THEN
+        RAISE EXCEPTION '% does not accept lot % (an excluded lot or supplier) and it cannot be %',
+            v_customer_name, v_code,
             CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
             USING ERRCODE = '23514';
     END IF;

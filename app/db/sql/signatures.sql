@@ -36,6 +36,12 @@ BEGIN
         RAISE EXCEPTION 'your password is older than % days: change it before signing', v_max_days
             USING ERRCODE = '28P01';
     END IF;
+    -- The role the connection authenticated as: SET SESSION AUTHORIZATION (a superuser's
+    -- privilege) changes session_user, not this.
+    IF (SELECT usename FROM pg_stat_activity WHERE pid = pg_backend_pid()) IS DISTINCT FROM session_user THEN
+        RAISE EXCEPTION 'signature refused: this connection was not authenticated as %', session_user
+            USING ERRCODE = '28000';
+    END IF;
     SELECT backend_start INTO v_start FROM pg_stat_activity WHERE pid = pg_backend_pid();
     v_age := extract(epoch FROM (v_at - v_start));
     IF v_start IS NULL OR v_age > v_max THEN

@@ -128,3 +128,7 @@ GRANT EXECUTE ON FUNCTION
     quality.trace_forward(text[]),
     quality.trace_backward(text[])
 TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
+-- The genealogy decides what a trace and a recall reach: every change of it is in the trail.
+CREATE OR REPLACE TRIGGER audit_lot_genealogy AFTER INSERT OR UPDATE OR DELETE ON erp.lot_genealogy
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
