@@ -81,6 +81,9 @@ def apply(conn: Connection, only: tuple[str, ...] | None = None) -> None:
         secure(conn)
         _revoke_function_grants(conn)
     default_owner = _schema_owner(conn)
+    # The files run in a subtransaction of their own: what they create or replace carries its
+    # id, which tells it from what `secure` and the grant reset touched in this transaction.
+    conn.execute("SAVEPOINT lotproof_definitions")
     for area in chosen:
         owner = area.owner or default_owner
         if owner and _role_exists(conn, owner):
@@ -90,8 +93,14 @@ def apply(conn: Connection, only: tuple[str, ...] | None = None) -> None:
         conn.execute(area.text, prepare=False)  # type: ignore[call-overload]  # several statements
         conn.execute("RESET ROLE")
     if only is None:
-        _drop_what_no_file_defines(conn)
+        conn.execute("SELECT quality._audit_context('schema.definitions', "
+                     "'database definitions applied', NULL)")
+        row = conn.execute("SELECT xmin::text FROM audit.context "
+                           "WHERE backend_pid = pg_backend_pid()").fetchone()
+        _drop_what_no_file_defines(conn, str(row[0]) if row else "")
         _record_installed_rows(conn)
+    conn.execute("RELEASE SAVEPOINT lotproof_definitions")
+    if only is None:
         conn.execute(
             "INSERT INTO quality.settings (key, value) VALUES ('schema_definitions', %s) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
@@ -107,6 +116,9 @@ def secure(conn: Connection) -> None:
     revoke_temporary(conn)
     if not _role_exists(conn, OWNER):
         return
+    # The audit trail moves its chain head at commit (a deferred trigger); a table with such
+    # events pending cannot change owner, so they run now.
+    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
     owner = sql.Identifier(OWNER)
     for (schema,) in conn.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) "
@@ -195,22 +207,23 @@ def _revoke_function_grants(conn: Connection) -> None:
         conn.execute("RESET ROLE")
 
 
-def _drop_what_no_file_defines(conn: Connection) -> None:
-    """Functions and triggers not (re)created by this transaction were left by an older version
-    of the files. (Every CREATE OR REPLACE rewrites the catalog row, so its xmin is ours.)"""
+def _drop_what_no_file_defines(conn: Connection, files_xid: str) -> None:
+    """Functions and triggers the files did not (re)create were left by an older version of the
+    files. (Every CREATE OR REPLACE rewrites the catalog row, so its xmin is the files'
+    subtransaction, `files_xid`.)"""
     stale_triggers = conn.execute(
         """SELECT t.tgname, t.tgrelid::regclass::text
            FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
            JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE NOT t.tgisinternal AND n.nspname = ANY(%s)
-             AND t.xmin <> pg_current_xact_id()::xid""", (list(SCHEMAS),)).fetchall()
+             AND t.xmin::text <> %s""", (list(SCHEMAS), files_xid)).fetchall()
     for name, table in stale_triggers:
         conn.execute(sql.SQL("DROP TRIGGER {} ON {}").format(
             sql.Identifier(str(name)), sql.SQL(str(table))))
     stale_functions = conn.execute(
         """SELECT p.oid::regprocedure::text FROM pg_proc p
            JOIN pg_namespace n ON n.oid = p.pronamespace
-           WHERE n.nspname = ANY(%s) AND p.xmin <> pg_current_xact_id()::xid""",
-        (list(SCHEMAS),)).fetchall()
+           WHERE n.nspname = ANY(%s) AND p.xmin::text <> %s""",
+        (list(SCHEMAS), files_xid)).fetchall()
     for (function,) in stale_functions:
         conn.execute(sql.SQL("DROP FUNCTION {}").format(sql.SQL(str(function))))
