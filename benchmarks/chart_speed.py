@@ -115,14 +115,16 @@ def add_trend_lots(conn: Connection, item_id: int, rows: list[TrendRow],
         "units": [r.unit for r in rows],
     }
     conn.execute(text("""
-        INSERT INTO erp.lots (lot_code, item_id, supplier_id, site_id, status, expiry_date,
-                              created_at)
-        SELECT t.code, :item, t.supplier, :site, 'available', CAST(t.created AS date) + 730,
-               t.created
+        INSERT INTO erp.lots (lot_code, item_id, supplier_id, site_id, expiry_date, created_at)
+        SELECT t.code, :item, t.supplier, :site, CAST(t.created AS date) + 730, t.created
         FROM unnest(CAST(:codes AS text[]), CAST(:suppliers AS integer[]),
                     CAST(:created AS timestamptz[])) AS t(code, supplier, created)"""), params)
+    conn.execute(text("SET LOCAL ROLE lotproof_owner"))  # their status, set up as the owner
+    conn.execute(text("UPDATE quality.lot_state s SET status = 'available' FROM erp.lots l "
+                      "WHERE l.id = s.lot_id AND l.lot_code = ANY(CAST(:codes AS text[]))"), params)
+    conn.execute(text("RESET ROLE"))
     conn.execute(text("""
-        WITH lot AS (SELECT id, lot_code, created_at FROM erp.lots
+        WITH lot AS (SELECT id, lot_code, created_at FROM quality.lots
                      WHERE lot_code = ANY(CAST(:codes AS text[]))),
         doc AS (
             INSERT INTO quality.documents (sha256, file_name, mime_type, size_bytes, page_count,

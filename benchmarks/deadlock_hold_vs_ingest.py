@@ -38,7 +38,7 @@ def main() -> int:
         migrate.upgrade(engine)
         seed_demo(target.admin_url, engine, scale="small", seed=2)
         with engine.connect() as conn:
-            lot = conn.execute(text("SELECT lot_code FROM erp.lots WHERE status = 'available' "
+            lot = conn.execute(text("SELECT lot_code FROM quality.lots WHERE status = 'available' "
                                     "ORDER BY id LIMIT 1")).scalar_one()
         engine.dispose()
         if args.extra_sql:

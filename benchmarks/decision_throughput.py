@@ -119,7 +119,7 @@ def main() -> None:
         with engine.connect() as conn:
             # Lots a release may take back from hold: not from a supplier suspended since.
             lots = list(conn.execute(text("""
-                SELECT l.lot_code FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+                SELECT l.lot_code FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
                 WHERE l.status = 'available' AND coalesce(quality.supplier_status(
                     l.supplier_id, i.category), 'approved') NOT IN ('suspended', 'disqualified')
                 ORDER BY l.id LIMIT 400""")).scalars())

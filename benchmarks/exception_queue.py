@@ -89,7 +89,7 @@ def main() -> None:
     owner = make_engine(target.admin_url)
     try:
         with owner.connect() as conn:
-            lots = conn.execute(text("SELECT count(*) FROM erp.lots")).scalar_one()
+            lots = conn.execute(text("SELECT count(*) FROM quality.lots")).scalar_one()
             types = list(conn.execute(text("SELECT type FROM quality.exception_routes "
                                            "WHERE enabled ORDER BY type")).scalars())
         print(f"database: {lots:,} lots")
@@ -117,7 +117,7 @@ def main() -> None:
             compliance.refresh_exceptions(officer)
             with owner.connect() as conn:
                 some_lots = list(conn.execute(text(
-                    "SELECT id FROM erp.lots ORDER BY random() LIMIT 50")).scalars())
+                    "SELECT id FROM quality.lots ORDER BY random() LIMIT 50")).scalars())
 
             def one_lot() -> None:
                 with officer.engine.begin() as conn:

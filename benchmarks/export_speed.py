@@ -47,7 +47,7 @@ def main() -> None:
                 "SELECT parent_lot_id FROM erp.lot_genealogy GROUP BY parent_lot_id "
                 "ORDER BY count(*) DESC, parent_lot_id LIMIT 1"
             )).scalar_one()
-        code = conn.execute(text("SELECT lot_code FROM erp.lots WHERE id = :id"),
+        code = conn.execute(text("SELECT lot_code FROM quality.lots WHERE id = :id"),
                             {"id": source}).scalar_one()
         ids = genealogy_lot_ids(conn, [source], ancestors=False)
         events = events_for_lots(conn, ids)

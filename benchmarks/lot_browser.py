@@ -61,16 +61,16 @@ def main() -> None:
     target = open_server()
     owner = make_engine(target.admin_url)
     with owner.connect() as conn:
-        n_lots = conn.execute(text("SELECT count(*) FROM erp.lots")).scalar_one()
+        n_lots = conn.execute(text("SELECT count(*) FROM quality.lots")).scalar_one()
         n_moves = conn.execute(text(
             "SELECT reltuples::bigint FROM pg_class WHERE oid = 'erp.movements'::regclass"
         )).scalar_one()
         sample = list(conn.execute(text(
-            "SELECT lot_code, supplier_lot_code FROM erp.lots TABLESAMPLE SYSTEM (1) "
+            "SELECT lot_code, supplier_lot_code FROM quality.lots TABLESAMPLE SYSTEM (1) "
             "WHERE supplier_lot_code IS NOT NULL LIMIT 400")).all())
         if len(sample) < 240:  # small data: a 1 % block sample holds too few lots
             sample = list(conn.execute(text(
-                "SELECT lot_code, supplier_lot_code FROM erp.lots "
+                "SELECT lot_code, supplier_lot_code FROM quality.lots "
                 "WHERE supplier_lot_code IS NOT NULL ORDER BY random() LIMIT 400")).all())
         supplier_word = conn.execute(text(
             "SELECT split_part(name, ' ', 1) FROM erp.suppliers ORDER BY id LIMIT 1")).scalar_one()
@@ -114,7 +114,7 @@ def main() -> None:
     deep = min(100_000, max(n_lots - 300, 0))
     with owner.connect() as conn:
         cursor_code = conn.execute(text(
-            "SELECT lot_code FROM erp.lots ORDER BY lot_code OFFSET :n LIMIT 1"), {"n": deep}
+            "SELECT lot_code FROM quality.lots ORDER BY lot_code OFFSET :n LIMIT 1"), {"n": deep}
         ).scalar_one()
     from app.db.queries.lot_browser import Cursor
 
@@ -126,7 +126,7 @@ def main() -> None:
     def offset_page() -> None:
         with session.engine.connect() as conn:
             conn.execute(text(
-                "SELECT l.*, i.name FROM erp.lots l JOIN erp.items i ON i.id = l.item_id "
+                "SELECT l.*, i.name FROM quality.lots l JOIN erp.items i ON i.id = l.item_id "
                 "ORDER BY l.lot_code OFFSET :n LIMIT 200"), {"n": deep}).all()
 
     offset = measure(f"page at row {deep:,}: OFFSET (baseline)", offset_page, runs=args.runs)

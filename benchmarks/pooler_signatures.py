@@ -88,7 +88,7 @@ def run(program: str) -> list[tuple[str, str]]:
         seed_demo(target.admin_url, engine, scale="small", seed=3)
         with engine.connect() as conn:
             lots = list(conn.execute(text(
-                "SELECT lot_code FROM erp.lots WHERE status = 'available' ORDER BY id LIMIT 12"))
+                "SELECT lot_code FROM quality.lots WHERE status = 'available' ORDER BY id LIMIT 12"))
                 .scalars())
         engine.dispose()
         step = _stepper(results, lots)

@@ -27,26 +27,26 @@ def chain_end(conn: Connection) -> str:
     """A lot at the end of a 10-level genealogy."""
     return str(conn.execute(text("""
         WITH RECURSIVE down(id, d) AS (
-            SELECT l.id, 0 FROM erp.lots l WHERE l.origin = 'receipt' AND EXISTS (
+            SELECT l.id, 0 FROM quality.lots l WHERE l.origin = 'receipt' AND EXISTS (
                 SELECT 1 FROM erp.lot_genealogy g WHERE g.parent_lot_id = l.id)
             UNION ALL
             SELECT g.child_lot_id, d + 1 FROM down JOIN erp.lot_genealogy g
             ON g.parent_lot_id = down.id WHERE d < 10)
-        SELECT l.lot_code FROM down JOIN erp.lots l ON l.id = down.id WHERE d = 10
+        SELECT l.lot_code FROM down JOIN quality.lots l ON l.id = down.id WHERE d = 10
         ORDER BY l.id LIMIT 1""")).scalar_one())
 
 
 def hero(conn: Connection) -> str:
     """The source lot whose descendants reached the most shipments."""
     return str(conn.execute(text("""
-        SELECT l.lot_code FROM erp.lot_genealogy g JOIN erp.lots l ON l.id = g.parent_lot_id
+        SELECT l.lot_code FROM erp.lot_genealogy g JOIN quality.lots l ON l.id = g.parent_lot_id
         GROUP BY l.lot_code ORDER BY count(*) DESC LIMIT 1""")).scalar_one())
 
 
 def per_hop(conn: Connection, lot_code: str, forward: bool) -> dict[str, Any]:
     """The baseline: walk the genealogy one query per lot, then one query per lot for each
     kind of finding — as ERP traceability reports do from their application server."""
-    start = conn.execute(text("SELECT id FROM erp.lots WHERE lot_code = :c"),
+    start = conn.execute(text("SELECT id FROM quality.lots WHERE lot_code = :c"),
                          {"c": lot_code}).scalar_one()
     seen, frontier = {start}, [start]
     this, nxt = ("parent_lot_id", "child_lot_id") if forward else ("child_lot_id", "parent_lot_id")
@@ -83,7 +83,7 @@ def main() -> None:
     owner = make_engine(target.admin_url)
     session: UserSession = login(target, "cora.compliance", "demo-compliance")
     with owner.connect() as conn:
-        lots = conn.execute(text("SELECT count(*) FROM erp.lots")).scalar_one()
+        lots = conn.execute(text("SELECT count(*) FROM quality.lots")).scalar_one()
         deep = chain_end(conn)
         source = hero(conn)
     print(f"data: {lots:,} lots; 10-level lot {deep}; source lot {source}")

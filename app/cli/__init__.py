@@ -16,6 +16,7 @@ from app.cli import (
     db_cmd,
     demo_cmd,
     document_cmd,
+    erp_cmd,
     evidence_cmd,
     export_cmd,
     lot_cmd,
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command")
     for module in (run_cmd, db_cmd, user_cmd, demo_cmd, lot_cmd, audit_cmd, document_cmd,
-                   trace_cmd, export_cmd, recall_cmd, evidence_cmd):
+                   trace_cmd, export_cmd, recall_cmd, evidence_cmd, erp_cmd):
         module.register(sub)
     return parser
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
-from app.cli.common import server
-from app.db import migrate
+from app.cli.common import CommandError, server
+from app.db import definitions, migrate
 from app.db.engine import make_engine
 from app.db.server import libpq_url
 
@@ -30,11 +31,20 @@ def upgrade(args: argparse.Namespace) -> int:
     with server() as target:
         engine = make_engine(target.admin_url)
         before = migrate.current_revision(engine)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, erp=erp_adapter())
         after = migrate.current_revision(engine)
         engine.dispose()
     print(f"schema {before or 'empty'} -> {after}" if before != after else f"schema at {after}")
     return 0
+
+
+def erp_adapter() -> str | None:
+    """The ERP adapter a new database is set up for: LOTPROOF_ERP (`builtin` or `tryton`)."""
+    chosen = os.environ.get("LOTPROOF_ERP") or None
+    if chosen is not None and chosen not in definitions.ADAPTERS:
+        raise CommandError(f"LOTPROOF_ERP={chosen!r} is no ERP adapter; choose one of "
+                           f"{', '.join(definitions.ADAPTERS)}")
+    return chosen
 
 
 def print_url(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from app.cli import decision_cmd
 from app.cli.common import add_user_option, print_json, print_table, session_for
-from app.db.models.erp import LOT_STATUSES
+from app.db.lot_status import STATUSES as LOT_STATUSES
 from app.workflows import decisions, lots
 
 

@@ -4,9 +4,9 @@ own functions (a superuser may replace those, and may change rows with the trigg
 - Every witnessed chain head (app/db/audit_witness.py) must still be in the chain, unchanged.
 - Every signature is recomputed here: its own hash, and the hash of the record it signed (a lot
   decision or a recall) from that record as it is now.
-- Decisions, signatures and each lot's Lotproof state must read as the trail last recorded them,
-  and each lot's status must be the last status the trail recorded (quarantine if it recorded
-  none: every receipt lands there).
+- Every row of Lotproof's audited tables (decisions, signatures, each lot's state and status,
+  documents, rules, ...) must read as the trail last recorded it, and every status change the
+  trail recorded must have its decision.
 """
 
 from __future__ import annotations
@@ -124,6 +124,7 @@ AUDITED: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("quality.return_inspections", "return_id", (), True),
     ("quality.exception_routes", "type", (), True),
     ("quality.retention_rules", "record_type", (), True),
+    ("quality.allocation_flags", "allocation_id", (), True),
     ("quality.exceptions", "id", (), False),
 )
 _LIMIT = 20
@@ -169,20 +170,6 @@ def records_as_recorded(conn: Connection) -> list[ChainProblem]:
                 "changed": (f"differs from the audit trail's last record of it (row {audit_id}):"
                             " it was changed behind the trail's back"),
             }[str(what)]))
-    for code, status, recorded, audit_id in conn.execute(text("""
-            WITH last AS (
-                SELECT DISTINCT ON (t.lot_id) t.lot_id, t.id, t.new_values ->> 'status' AS status
-                FROM audit.trail t
-                WHERE t.record_type = 'erp.lots' AND t.new_values ? 'status'
-                ORDER BY t.lot_id, t.id DESC)
-            SELECT l.lot_code, l.status, coalesce(last.status, 'quarantine'), last.id
-            FROM erp.lots l LEFT JOIN last ON last.lot_id = l.id
-            WHERE l.status IS DISTINCT FROM coalesce(last.status, 'quarantine')
-            ORDER BY l.id LIMIT 20""")):
-        problems.append(ChainProblem(audit_id, (
-            f"lot {code} is {status}, but the audit trail last recorded it as {recorded}"
-            + (f" (row {audit_id})" if audit_id is not None else " (it recorded no change)")
-            + ": its status was changed behind the trail's back")))
     return problems
 
 
@@ -200,9 +187,12 @@ def decisions_behind_statuses(conn: Connection) -> list[ChainProblem]:
                 SELECT t.lot_id, t.id, row_number() OVER (PARTITION BY t.lot_id ORDER BY t.id) AS n,
                        (t.old_values ->> 'status') || ' → ' || (t.new_values ->> 'status') AS move
                 FROM audit.trail t
-                WHERE t.record_type = 'erp.lots' AND t.old_values IS NOT NULL
+                -- the status lives in Lotproof's state of the lot; before migration 0010 it was
+                -- a column of the ERP's lot row
+                WHERE t.record_type IN ('quality.lot_state', 'erp.lots')
+                  AND t.old_values ->> 'status' IS NOT NULL
                   AND t.old_values ->> 'status' IS DISTINCT FROM t.new_values ->> 'status'
-                  AND t.action <> 'demo.receipt'),
+                  AND t.action <> 'demo.receipt' AND t.action NOT LIKE 'schema.%'),
             decided AS (
                 SELECT d.lot_id, row_number() OVER (PARTITION BY d.lot_id
                                                     ORDER BY d.completed_at, d.id) AS n,

@@ -30,10 +30,12 @@ from app.db.models.quality import GROUP_ROLES
 
 SQL_DIR = Path(__file__).with_name("sql")
 SCHEMAS = ("quality", "audit", "accounts")
-OWNED_SCHEMAS = ("erp", "quality", "audit")
+OWNED_SCHEMAS = ("erp", "erp_builtin", "quality", "audit")
 OWNER = "lotproof_owner"
 ROLE_ADMIN = "lotproof_role_admin"
-_HEADER = re.compile(r"^--\s*(requires|owner):\s*(.+)$", re.MULTILINE)
+_HEADER = re.compile(r"^--\s*(requires|owner|adapter|provides):\s*(.+)$", re.MULTILINE)
+ADAPTERS = ("builtin", "tryton")
+DEFAULT_ADAPTER = "builtin"
 
 Connection = psycopg.Connection[tuple[object, ...]]
 
@@ -44,42 +46,81 @@ class Area:
     text: str
     requires: tuple[str, ...]
     owner: str | None
+    adapter: str | None = None  # only for this ERP adapter (`-- adapter: tryton`)
+    provides: str | None = None  # another name it is required by (`-- provides: erp`)
 
     @staticmethod
     def read(path: Path) -> Area:
         text = path.read_text()
         headers = dict(_HEADER.findall(text[: text.find("\nCREATE")] if "\nCREATE" in text else text))
         requires = tuple(r.strip() for r in headers.get("requires", "").split(",") if r.strip())
-        return Area(path.stem, text, requires, headers.get("owner", "").strip() or None)
+        return Area(path.stem, text, requires, headers.get("owner", "").strip() or None,
+                    headers.get("adapter", "").strip() or None,
+                    headers.get("provides", "").strip() or None)
 
 
-def areas() -> list[Area]:
-    """Every definition file, each after the areas it requires."""
-    found = {a.name: a for a in map(Area.read, sorted(SQL_DIR.glob("*.sql")))}
+def areas(adapter: str = DEFAULT_ADAPTER) -> list[Area]:
+    """Every definition file for this ERP adapter, each after the areas it requires."""
+    if adapter not in ADAPTERS:
+        raise ValueError(f"unknown ERP adapter {adapter!r}; choose one of {', '.join(ADAPTERS)}")
+    found = {a.name: a for a in map(Area.read, sorted(SQL_DIR.glob("*.sql")))
+             if a.adapter in (None, adapter)}
+    names = {a.provides: a.name for a in found.values() if a.provides} | {n: n for n in found}
     for a in found.values():
-        missing = [r for r in a.requires if r not in found]
+        missing = [r for r in a.requires if r not in names]
         if missing:
             raise RuntimeError(f"{a.name}.sql requires {', '.join(missing)}, which has no file")
-    order = TopologicalSorter({a.name: a.requires for a in found.values()}).static_order()
+    order = TopologicalSorter(
+        {a.name: tuple(names[r] for r in a.requires) for a in found.values()}).static_order()
     return [found[name] for name in order]
 
 
-def digest() -> str:
+def digest(adapter: str = DEFAULT_ADAPTER) -> str:
     """The SHA-256 of the definitions this Lotproof runs, in the order it runs them."""
     h = hashlib.sha256()
-    for a in areas():
+    for a in areas(adapter):
         h.update(a.name.encode() + b"\0" + a.text.encode() + b"\0")
     return h.hexdigest()
+
+
+def adapter_of(conn: Connection) -> str:
+    """The ERP adapter a database was set up with (`quality.settings.erp_adapter`)."""
+    if conn.execute("SELECT to_regclass('quality.settings')").fetchone() == (None,):
+        return DEFAULT_ADAPTER
+    row = conn.execute(
+        "SELECT value FROM quality.settings WHERE key = 'erp_adapter'").fetchone()
+    return str(row[0]) if row else DEFAULT_ADAPTER
+
+
+def choose_adapter(conn: Connection, adapter: str) -> None:
+    """Set up a database for an ERP adapter, once: changing it would leave the other's data."""
+    if adapter not in ADAPTERS:
+        raise ValueError(f"unknown ERP adapter {adapter!r}; choose one of {', '.join(ADAPTERS)}")
+    current = conn.execute(
+        "SELECT value FROM quality.settings WHERE key = 'erp_adapter'").fetchone()
+    if current is not None and current[0] != adapter:
+        raise RuntimeError(f"this database works with the {current[0]} ERP adapter; it cannot "
+                           f"be switched to {adapter}")
+    if current is None and adapter != DEFAULT_ADAPTER:
+        if conn.execute("SELECT to_regclass('erp_builtin.lots') IS NOT NULL "
+                        "AND EXISTS (SELECT 1 FROM erp_builtin.lots)").fetchone() == (True,):
+            raise RuntimeError(f"this database holds the built-in ERP's lots; it cannot be "
+                               f"switched to {adapter}")
+        conn.execute("INSERT INTO quality.settings (key, value) VALUES ('erp_adapter', %s)",
+                     (adapter,))
 
 
 def apply(conn: Connection, only: tuple[str, ...] | None = None) -> None:
     """Run the definition files in the connection's transaction; with `only`, just those areas
     (for a migration whose DDL needs a function, such as an index on an expression)."""
-    chosen = [a for a in areas() if only is None or a.name in only]
+    adapter = adapter_of(conn)
+    chosen = [a for a in areas(adapter) if only is None or a.name in only]
     conn.execute("SET LOCAL check_function_bodies = off")  # bodies may name later areas
     if only is None:
         secure(conn)
         _revoke_function_grants(conn)
+        if adapter == "tryton":
+            open_tryton_tables(conn)
     default_owner = _schema_owner(conn)
     # The files run in a subtransaction of their own: what they create or replace carries its
     # id, which tells it from what `secure` and the grant reset touched in this transaction.
@@ -105,8 +146,41 @@ def apply(conn: Connection, only: tuple[str, ...] | None = None) -> None:
             "INSERT INTO quality.settings (key, value) VALUES ('schema_definitions', %s) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
             "WHERE quality.settings.value IS DISTINCT FROM excluded.value",
-            (digest(),),
+            (digest(adapter),),
         )
+
+
+#: Tryton's tables the `erp` views read (and, for stock_lot and stock_move, guard).
+TRYTON_TABLES = (
+    "stock_location", "stock_lot", "stock_move", "stock_shipment_in", "stock_shipment_out",
+    "stock_shipment_out_return", "stock_shipment_internal", "production", "purchase_purchase",
+    "purchase_line", "sale_sale", "sale_line", "party_party", "party_address",
+    "party_contact_mechanism", "party_category", "party_party-party_category", "country_country",
+    "product_product", "product_template", "product_uom", "product_identifier",
+    "product_category", "product_template-product_category", "product_cost_price",
+)
+
+
+def open_tryton_tables(conn: Connection) -> None:
+    """Let Lotproof's owner read the Tryton tables its views map and put its triggers on the two
+    it guards; index moves by lot (Tryton has no such index, and every trace follows a lot).
+    Run by the role that owns Tryton's tables (or a superuser)."""
+    missing = [t for t in TRYTON_TABLES if conn.execute(
+        "SELECT to_regclass(%s)", (f'public."{t}"',)).fetchone() == (None,)]
+    if missing:
+        raise RuntimeError(
+            "this database has no Tryton tables " + ", ".join(missing) + ": activate Tryton's "
+            "stock_lot, stock_lot_sled, purchase, sale and production modules first "
+            "(trytond-admin), or use the built-in ERP adapter")
+    owner = sql.Identifier(OWNER)
+    for table in TRYTON_TABLES:
+        conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(
+            sql.Identifier("public", table), owner))
+    conn.execute(sql.SQL("GRANT TRIGGER ON public.stock_lot, public.stock_move TO {}").format(
+        owner))
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(owner))
+    conn.execute("CREATE INDEX IF NOT EXISTS lotproof_stock_move_lot "
+                 "ON public.stock_move (lot, effective_date) WHERE lot IS NOT NULL")
 
 
 def secure(conn: Connection) -> None:
@@ -227,3 +301,11 @@ def _drop_what_no_file_defines(conn: Connection, files_xid: str) -> None:
         (list(SCHEMAS), files_xid)).fetchall()
     for (function,) in stale_functions:
         conn.execute(sql.SQL("DROP FUNCTION {}").format(sql.SQL(str(function))))
+    stale_views = [str(v) for (v,) in conn.execute(
+        """SELECT c.oid::regclass::text FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'
+           WHERE c.relkind = 'v' AND n.nspname = ANY(%s) AND r.xmin::text <> %s""",
+        (["erp", "quality"], files_xid)).fetchall()]
+    for view in stale_views:  # a stale view may stand on another: drop dependants first
+        conn.execute(sql.SQL("DROP VIEW IF EXISTS {} CASCADE").format(sql.SQL(view)))

@@ -1,6 +1,6 @@
 """A lot's quality status and the dispositions of a rejected lot: the one Python definition.
 
-The database enforces them (the CHECK constraint on `erp.lots.status`, the status machine in
+The database enforces them (the CHECK constraint on `quality.lot_state.status`, the status machine in
 `quality.lot_status_transitions`, `quality.propose_disposition`); the models, queries, workflows
 and the views' colours read them from here. `tests/db/test_lot_status.py` keeps this module
 equal to the live database.
@@ -20,7 +20,7 @@ EXPIRED = "expired"  # set by the system when the expiry date passes
 DISPOSITIONS = ("use_as_is", "rework", "repack", "return_to_vendor", "scrap")
 USE_AS_IS = DISPOSITIONS[0]
 
-#: Every value `erp.lots.status` may hold (the CHECK constraint), in the order screens list them.
+#: Every value `quality.lot_state.status` may hold (the CHECK constraint), in the order screens list them.
 STATUSES = (QUARANTINE, AVAILABLE, HOLD, REJECTED, EXPIRED, *DISPOSITIONS)
 
 #: Lots whose stock can still be sold (or may be, once released). Expired, rejected and

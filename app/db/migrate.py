@@ -37,14 +37,17 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, erp: str | None = None) -> None:
     """Migrate to `revision`; at head, (re-)apply every definition file in the same transaction.
-    (An older revision is only a step on the way: its database has tables but no functions.)"""
+    (An older revision is only a step on the way: its database has tables but no functions.)
+    `erp` names the ERP adapter of a new database (`builtin` by default, or `tryton`)."""
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         if MigrationContext.configure(conn).get_current_revision() == head_revision():
+            if erp is not None:
+                definitions.choose_adapter(driver(conn), erp)
             definitions.apply(driver(conn))
 
 

@@ -108,9 +108,11 @@ def read_status(bind: Engine | Connection) -> SchemaStatus:
 
 
 def _runs_these_definitions(bind: Connection) -> bool:
-    recorded = bind.execute(text(
-        "SELECT value FROM quality.settings WHERE key = 'schema_definitions'")).scalar()
-    return recorded == definitions.digest()
+    settings: dict[str, str] = dict(bind.execute(text(
+        "SELECT key, value FROM quality.settings "
+        "WHERE key IN ('schema_definitions', 'erp_adapter')")).all())
+    adapter = settings.get("erp_adapter", definitions.DEFAULT_ADAPTER)
+    return bool(settings.get("schema_definitions") == definitions.digest(adapter))
 
 
 def too_new_message(status: SchemaStatus) -> str:

@@ -88,12 +88,12 @@ def _add_rules_and_events(target: ServerTarget, owner: Engine) -> None:
     exception queue built from all of it."""
     with owner.connect() as conn:
         supplier = conn.execute(text("""
-            SELECT s.id, i.category FROM erp.suppliers s JOIN erp.lots l ON l.supplier_id = s.id
+            SELECT s.id, i.category FROM erp.suppliers s JOIN quality.lots l ON l.supplier_id = s.id
             JOIN erp.items i ON i.id = l.item_id WHERE s.approval_status = 'approved'
             GROUP BY s.id, i.category ORDER BY count(*) LIMIT 1""")).one()
         customer = conn.execute(text("SELECT min(id) FROM erp.customers")).scalar_one()
         stored = conn.execute(text("""
-            SELECT l.lot_code FROM erp.lots l JOIN erp.stock st ON st.lot_id = l.id
+            SELECT l.lot_code FROM quality.lots l JOIN erp.stock st ON st.lot_id = l.id
             JOIN erp.locations loc ON loc.id = st.location_id AND loc.kind = 'bin'
             WHERE l.status = 'available' AND st.qty > 0
               AND NOT EXISTS (SELECT 1 FROM quality.lot_decisions d WHERE d.lot_id = l.id)
@@ -124,7 +124,7 @@ def _candidates(conn: Connection, limit: int) -> list[Candidate]:
     rows = conn.execute(text("""
         SELECT l.id, l.lot_code, i.id, i.category, i.name, s.id, s.name, l.supplier_lot_code,
                l.manufacture_date, l.expiry_date, i.required_documents
-        FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+        FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
         JOIN erp.suppliers s ON s.id = l.supplier_id AND s.approval_status = 'approved'
         WHERE l.origin = 'receipt' AND l.status IN ('quarantine', 'available')
           AND l.created_at > now() - interval '60 days'
@@ -228,11 +228,12 @@ def _review(ivy: UserSession, arlo: UserSession, document_id: int, c: Candidate)
 
 
 def _to_quarantine(conn: Connection, codes: list[str]) -> None:
-    # As the schema owner, the one role whose status changes the guard on erp.lots lets through.
+    # The demo's own set-up, as the schema owner: these lots start their story as receipts.
     conn.execute(text("SET LOCAL ROLE lotproof_owner"))
     conn.execute(text("SELECT quality._audit_context('demo.receipt', 'demo data', NULL)"))
-    conn.execute(text("UPDATE erp.lots SET status = 'quarantine' WHERE lot_code = ANY(:c) "
-                      "AND status <> 'quarantine'"), {"c": codes})
+    conn.execute(text("UPDATE quality.lot_state s SET status = 'quarantine' FROM erp.lots l "
+                      "WHERE l.id = s.lot_id AND l.lot_code = ANY(:c) "
+                      "AND s.status <> 'quarantine'"), {"c": codes})
     conn.execute(text("RESET ROLE"))
 
 

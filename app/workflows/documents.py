@@ -147,7 +147,7 @@ def _link(conn: Connection, document_id: int, lot_code: str, reason: str | None 
 
 def _link_item_of(conn: Connection, document_id: int, lot_code: str) -> None:
     """An SDS covers the item from its supplier: link it to both."""
-    item, supplier = conn.execute(text("SELECT item_id, supplier_id FROM erp.lots "
+    item, supplier = conn.execute(text("SELECT item_id, supplier_id FROM quality.lots "
                                        "WHERE lot_code = :c"), {"c": lot_code}).one()
     conn.execute(text("SELECT quality.link_document(:d, NULL, :i, :s, NULL)"),
                  {"d": document_id, "i": item, "s": supplier})

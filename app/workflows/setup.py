@@ -48,7 +48,7 @@ def prepare(target: ServerTarget, *, demo_if_empty: bool,
 
 def _is_empty(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM erp.lots)")).scalar_one() is True
+        return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM quality.lots)")).scalar_one() is True
 
 
 def demo_logins(target: ServerTarget) -> list[DemoLogin]:

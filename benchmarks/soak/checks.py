@@ -138,7 +138,7 @@ def _decisions(conn: Connection, entries: dict[str, Entry], fixed: dict[str, Ent
                (SELECT count(*) FROM quality.signatures s
                 WHERE s.record_type = 'lot_decision' AND s.record_id = d.id) AS signatures,
                l.status
-        FROM quality.lot_decisions d JOIN erp.lots l ON l.id = d.lot_id
+        FROM quality.lot_decisions d JOIN quality.lots l ON l.id = d.lot_id
         WHERE d.id > :base ORDER BY d.id"""), {"base": base.decision_id}).all()
     found: Counter[str] = Counter()
     unsigned = 0

@@ -44,14 +44,14 @@ def create_workstations(owner: Engine, n: int, prefix: str) -> list[WorkstationS
 def shared_data(owner: Engine) -> SharedData:
     with owner.connect() as conn:
         codes = list(conn.execute(text(
-            "SELECT lot_code FROM erp.lots ORDER BY random() LIMIT 600")).scalars())
+            "SELECT lot_code FROM quality.lots ORDER BY random() LIMIT 600")).scalars())
         supplier_lots = list(conn.execute(text(
-            "SELECT supplier_lot_code FROM erp.lots WHERE supplier_lot_code IS NOT NULL "
+            "SELECT supplier_lot_code FROM quality.lots WHERE supplier_lot_code IS NOT NULL "
             "ORDER BY random() LIMIT 300")).scalars())
         words = sorted({w for (name,) in conn.execute(text("SELECT name FROM erp.items"))
                         for w in str(name).split() if len(w) > 4})
         heavy = list(conn.execute(text("""
-            SELECT l.lot_code FROM erp.lot_genealogy g JOIN erp.lots l ON l.id = g.parent_lot_id
+            SELECT l.lot_code FROM erp.lot_genealogy g JOIN quality.lots l ON l.id = g.parent_lot_id
             GROUP BY l.lot_code ORDER BY count(*) DESC LIMIT 20""")).scalars())
         categories = {str(i): str(c) for i, c in conn.execute(
             text("SELECT id, category FROM erp.items"))}

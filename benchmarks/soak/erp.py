@@ -21,32 +21,32 @@ from benchmarks.soak.stats import Recorder
 
 _RECEIVE = text("""
 WITH po AS (
-    INSERT INTO erp.purchase_orders (id, po_number, supplier_id, site_id, ordered_at, status)
+    INSERT INTO erp_builtin.purchase_orders (id, po_number, supplier_id, site_id, ordered_at, status)
     SELECT n, 'PO' || lpad(n::text, 8, '0'), :supplier, :site, current_date - 10, 'received'
-    FROM (SELECT nextval(pg_get_serial_sequence('erp.purchase_orders', 'id')) AS n) s
+    FROM (SELECT nextval(pg_get_serial_sequence('erp_builtin.purchase_orders', 'id')) AS n) s
     RETURNING id),
 line AS (
-    INSERT INTO erp.purchase_order_lines (po_id, line_no, item_id, qty)
+    INSERT INTO erp_builtin.purchase_order_lines (po_id, line_no, item_id, qty)
     SELECT id, 1, :item, :qty FROM po RETURNING id, po_id),
 rc AS (
-    INSERT INTO erp.receipts (id, receipt_number, po_id, supplier_id, site_id, received_at,
+    INSERT INTO erp_builtin.receipts (id, receipt_number, po_id, supplier_id, site_id, received_at,
                               packing_slip)
     SELECT n, 'RC' || lpad(n::text, 8, '0'), (SELECT id FROM po), :supplier, :site, now(), 'PS-SOAK'
-    FROM (SELECT nextval(pg_get_serial_sequence('erp.receipts', 'id')) AS n) s
+    FROM (SELECT nextval(pg_get_serial_sequence('erp_builtin.receipts', 'id')) AS n) s
     RETURNING id, receipt_number),
 lot AS (
-    INSERT INTO erp.lots (id, lot_code, item_id, supplier_id, supplier_lot_code,
-                          manufacture_date, expiry_date, status, origin, site_id)
+    INSERT INTO erp_builtin.lots (id, lot_code, item_id, supplier_id, supplier_lot_code,
+                          manufacture_date, expiry_date, origin, site_id)
     SELECT n, 'L' || to_char(now(), 'YY') || '-' || lpad(n::text, 7, '0'), :item, :supplier,
-           :supplier_lot, current_date - 20, current_date + :shelf, 'quarantine', 'receipt', :site
-    FROM (SELECT nextval(pg_get_serial_sequence('erp.lots', 'id')) AS n) s
+           :supplier_lot, current_date - 20, current_date + :shelf, 'receipt', :site
+    FROM (SELECT nextval(pg_get_serial_sequence('erp_builtin.lots', 'id')) AS n) s
     RETURNING id)
-INSERT INTO erp.receipt_lines (receipt_id, po_line_id, item_id, lot_id, location_id, qty)
+INSERT INTO erp_builtin.receipt_lines (receipt_id, po_line_id, item_id, lot_id, location_id, qty)
 SELECT rc.id, line.id, :item, lot.id, :bin, :qty FROM rc, line, lot
 RETURNING lot_id, id, (SELECT receipt_number FROM rc)
 """)
 _MOVE = text("""
-INSERT INTO erp.movements (kind, lot_id, qty, from_location_id, to_location_id, moved_at,
+INSERT INTO erp_builtin.movements (kind, lot_id, qty, from_location_id, to_location_id, moved_at,
                            reference, receipt_line_id, shipment_line_id)
 VALUES (:kind, :lot, :qty, :src, :dst, now(), :ref, :receipt_line, :shipment_line)
 """)
@@ -84,8 +84,8 @@ class ErpSimulator:
             self.sites = _sites(conn)
             self.items = [tuple(r) for r in conn.execute(text(
                 "SELECT i.id, i.shelf_life_days, s.id FROM erp.items i "
-                "JOIN erp.lots l ON l.item_id = i.id JOIN erp.suppliers s ON s.id = l.supplier_id "
-                "WHERE s.approval_status = 'approved' GROUP BY i.id, s.id"))]
+                "JOIN quality.lots l ON l.item_id = i.id JOIN erp.suppliers s ON s.id = l.supplier_id "
+                "WHERE s.approval_status = 'approved' GROUP BY i.id, i.shelf_life_days, s.id"))]
             self.customers = list(conn.execute(text("SELECT id, ship_to FROM erp.customers")))
 
     def run(self) -> None:
@@ -128,7 +128,7 @@ class ErpSimulator:
         conn.execute(_MOVE, {"kind": "putaway", "lot": lot, "qty": qty, "src": site.dock,
                              "dst": bin_, "ref": receipt, "receipt_line": None,
                              "shipment_line": None})
-        conn.execute(text("INSERT INTO erp.stock (lot_id, location_id, qty) VALUES (:l, :b, :q)"),
+        conn.execute(text("INSERT INTO erp_builtin.stock (lot_id, location_id, qty) VALUES (:l, :b, :q)"),
                      {"l": lot, "b": bin_, "q": qty})
         return "received"
 
@@ -136,7 +136,7 @@ class ErpSimulator:
         wanted = "available" if self.rng.random() < 0.8 else "hold"
         found = conn.execute(text("""
             SELECT s.lot_id, s.location_id, s.qty, l.lot_code, l.item_id, l.site_id
-            FROM erp.stock s JOIN erp.lots l ON l.id = s.lot_id
+            FROM erp.stock s JOIN quality.lots l ON l.id = s.lot_id
             JOIN erp.locations loc ON loc.id = s.location_id AND loc.kind = 'bin'
             WHERE l.status = :st AND s.qty >= 2
             ORDER BY random() LIMIT 1"""), {"st": wanted}).first()
@@ -152,7 +152,8 @@ class ErpSimulator:
             if self.rng.random() < 0.7:
                 raise _Refused("refused by check_shipment")
             # A careless ERP ships anyway: the guard trigger must refuse a lot not available.
-            status = conn.execute(text("SELECT status FROM erp.lots WHERE id = :l FOR SHARE"),
+            status = conn.execute(text("SELECT status FROM quality.lot_state WHERE lot_id = :l "
+                                       "FOR SHARE"),
                                   {"l": lot}).scalar_one()
             try:
                 with conn.begin_nested():
@@ -178,28 +179,28 @@ class ErpSimulator:
         site = next(s for s in self.sites if s.id == site_id)
         order, order_line = conn.execute(text("""
             WITH o AS (
-                INSERT INTO erp.sales_orders (id, order_number, customer_id, site_id, ordered_at,
+                INSERT INTO erp_builtin.sales_orders (id, order_number, customer_id, site_id, ordered_at,
                                               requested_date, ship_to, status)
                 SELECT n, 'SO' || lpad(n::text, 8, '0'), :cu, :site, now(), current_date, :to,
                        'shipped'
-                FROM (SELECT nextval(pg_get_serial_sequence('erp.sales_orders', 'id')) n) s
+                FROM (SELECT nextval(pg_get_serial_sequence('erp_builtin.sales_orders', 'id')) n) s
                 RETURNING id)
-            INSERT INTO erp.sales_order_lines (order_id, line_no, item_id, qty)
+            INSERT INTO erp_builtin.sales_order_lines (order_id, line_no, item_id, qty)
             SELECT id, 1, :item, :q FROM o RETURNING order_id, id"""),
             {"cu": customer, "site": site_id, "to": ship_to, "item": item, "q": qty}).one()
         conn.execute(text(
-            "INSERT INTO erp.allocations (order_line_id, lot_id, location_id, qty, status) "
+            "INSERT INTO erp_builtin.allocations (order_line_id, lot_id, location_id, qty, status) "
             "VALUES (:ol, :l, :loc, :q, 'shipped')"),
             {"ol": order_line, "l": lot, "loc": location, "q": qty})
         shipment, number = conn.execute(text("""
-            INSERT INTO erp.shipments (id, shipment_number, customer_id, order_id, site_id,
+            INSERT INTO erp_builtin.shipments (id, shipment_number, customer_id, order_id, site_id,
                                        ship_to, shipped_at, carrier)
             SELECT n, 'SH' || lpad(n::text, 8, '0'), :cu, :o, :site, :to, now(), 'Parcel'
-            FROM (SELECT nextval(pg_get_serial_sequence('erp.shipments', 'id')) n) s
+            FROM (SELECT nextval(pg_get_serial_sequence('erp_builtin.shipments', 'id')) n) s
             RETURNING id, shipment_number"""),
             {"cu": customer, "o": order, "site": site_id, "to": ship_to}).one()
         line = conn.execute(text(
-            "INSERT INTO erp.shipment_lines (shipment_id, order_line_id, lot_id, qty) "
+            "INSERT INTO erp_builtin.shipment_lines (shipment_id, order_line_id, lot_id, qty) "
             "VALUES (:s, :ol, :l, :q) RETURNING id"),
             {"s": shipment, "ol": order_line, "l": lot, "q": qty}).scalar_one()
         conn.execute(_MOVE, {"kind": "pick", "lot": lot, "qty": qty, "src": location,
@@ -208,7 +209,7 @@ class ErpSimulator:
         conn.execute(_MOVE, {"kind": "shipment", "lot": lot, "qty": qty, "src": site.staging,
                              "dst": None, "ref": number, "receipt_line": None,
                              "shipment_line": line})
-        conn.execute(text("UPDATE erp.stock SET qty = qty - :q "
+        conn.execute(text("UPDATE erp_builtin.stock SET qty = qty - :q "
                           "WHERE lot_id = :l AND location_id = :loc"),
                      {"q": qty, "l": lot, "loc": location})
 

@@ -83,7 +83,7 @@ def test_a_nul_character_that_reaches_the_driver_is_named(shared_db: ServerTarge
     engine = make_engine(shared_db.admin_url)
     try:
         with pytest.raises(sa_exc.DBAPIError) as caught, engine.connect() as conn:
-            conn.execute(text("SELECT lot_code FROM erp.lots WHERE lot_code = :code"),
+            conn.execute(text("SELECT lot_code FROM quality.lots WHERE lot_code = :code"),
                          {"code": "L\x00"})
     finally:
         engine.dispose()

@@ -50,12 +50,15 @@ def _item(conn: Connection, sku: str, *, documents: str, unit_cost: str = "10") 
 def _lot(conn: Connection, code: str, item: int, site: int, *, supplier: int | None = None,
          status: str = "quarantine", expiry: str = "DATE '2021-01-01'",
          origin: str = "receipt") -> int:
-    conn.execute(text("SET LOCAL ROLE lotproof_owner"))  # the guard lets the owner set statuses
-    return int(_one(conn, f"""
-        INSERT INTO erp.lots (lot_code, item_id, supplier_id, site_id, status, origin,
-                              expiry_date)
-        VALUES (:code, :item, :supplier, :site, :status, :origin, {expiry}) RETURNING id""",
-        code=code, item=item, supplier=supplier, site=site, status=status, origin=origin))
+    lot_id = int(_one(conn, f"""
+        INSERT INTO erp.lots (lot_code, item_id, supplier_id, site_id, origin, expiry_date)
+        VALUES (:code, :item, :supplier, :site, :origin, {expiry}) RETURNING id""",
+        code=code, item=item, supplier=supplier, site=site, origin=origin))
+    conn.execute(text("SET LOCAL ROLE lotproof_owner"))  # the status, set up as the owner
+    conn.execute(text("UPDATE quality.lot_state SET status = :s WHERE lot_id = :l"),
+                 {"s": status, "l": lot_id})
+    conn.execute(text("RESET ROLE"))
+    return lot_id
 
 
 def _receive(conn: Connection, number: str, supplier: int, site: int, at: str,

@@ -21,7 +21,7 @@ def _some_history(db: ServerTarget, owner: Engine, holds: int = 4) -> None:
     creds = Credentials("ivy.inspector", DEMO_PASSWORDS["ivy.inspector"])
     with owner.connect() as conn:
         codes = list(conn.execute(text(
-            "SELECT lot_code FROM erp.lots WHERE status = 'available' ORDER BY id LIMIT :n"),
+            "SELECT lot_code FROM quality.lots WHERE status = 'available' ORDER BY id LIMIT :n"),
             {"n": holds}).scalars())
     for code in codes:
         d.hold(session, creds, code, f"Audit test hold of {code}", "available")
@@ -93,7 +93,7 @@ def test_audit_rows_say_who_where_when_what_and_why(db: ServerTarget,
         row = conn.execute(text(
             "SELECT username, printed_name, role, workstation, action, old_values ->> 'status', "
             "new_values ->> 'status', reason, signature_id, at FROM audit.trail "
-            "WHERE record_type = 'erp.lots' ORDER BY id DESC LIMIT 1")).one()
+            "WHERE record_type = 'quality.lot_state' ORDER BY id DESC LIMIT 1")).one()
     username, name, role, workstation, action, old, new, reason, signature, at = row
     assert (username, name, role) == ("ivy.inspector", "Ivy Inspector (demo)",
                                       "lotproof_inspector")

@@ -53,7 +53,7 @@ def people(db: ServerTarget) -> Iterator[People]:
 def lots_in(engine: Engine, status: str, n: int = 1) -> list[str]:
     with engine.connect() as conn:
         codes = list(conn.execute(text(
-            "SELECT lot_code FROM erp.lots WHERE status = :s AND expiry_date > current_date + 30 "
+            "SELECT lot_code FROM quality.lots WHERE status = :s AND expiry_date > current_date + 30 "
             "ORDER BY id LIMIT :n"), {"s": status, "n": n}).scalars())
     assert len(codes) == n, f"the demo data has fewer than {n} {status} lots"
     return codes
@@ -63,7 +63,8 @@ def force_status(engine: Engine, lot_code: str, status: str) -> None:
     """A test's set-up moves a lot as the schema owner (the one role the guard lets through)."""
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL ROLE lotproof_owner"))
-        conn.execute(text("UPDATE erp.lots SET status = :s WHERE lot_code = :c"),
+        conn.execute(text("UPDATE quality.lot_state SET status = :s WHERE lot_id = "
+                          "(SELECT id FROM erp.lots WHERE lot_code = :c)"),
                      {"s": status, "c": lot_code})
 
 
@@ -72,8 +73,10 @@ def test_no_login_role_writes_quality_or_audit_tables(db: ServerTarget, people: 
     with owner.connect() as conn:
         tables = conn.execute(text(
             "SELECT DISTINCT ON (table_schema, table_name) table_schema || '.' || table_name, "
-            "column_name FROM information_schema.columns "
-            "WHERE table_schema IN ('quality', 'audit') "
+            "column_name FROM information_schema.columns c "
+            "WHERE table_schema IN ('quality', 'audit') AND EXISTS (SELECT 1 FROM "
+            "information_schema.tables t WHERE t.table_schema = c.table_schema "
+            "AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE') "
             "ORDER BY table_schema, table_name, ordinal_position")).all()
     owner.dispose()
     assert len(tables) >= 12
@@ -81,7 +84,8 @@ def test_no_login_role_writes_quality_or_audit_tables(db: ServerTarget, people: 
         f"INSERT INTO {table} DEFAULT VALUES",
         f"UPDATE {table} SET {column} = NULL",
         f"DELETE FROM {table}",
-    )] + ["UPDATE erp.lots SET status = 'available'", "DELETE FROM erp.lots"]
+    )] + ["UPDATE quality.lot_state SET status = 'available'", "DELETE FROM erp.lots",
+          "UPDATE erp.lots SET lot_code = lot_code"]
     allowed = []
     for role in DEMO_BY_ROLE:
         with people[role].engine.connect() as conn:
@@ -98,8 +102,8 @@ def test_no_login_role_writes_quality_or_audit_tables(db: ServerTarget, people: 
 def test_the_owner_cannot_change_a_lot_status_directly(owner_engine: Engine) -> None:
     code = lots_in(owner_engine, "quarantine")[0]
     with owner_engine.begin() as conn, pytest.raises(Exception, match="changes only through"):
-        conn.execute(text("UPDATE erp.lots SET status = 'available' WHERE lot_code = :c"),
-                     {"c": code})
+        conn.execute(text("UPDATE quality.lot_state SET status = 'available' WHERE lot_id = "
+                          "(SELECT id FROM erp.lots WHERE lot_code = :c)"), {"c": code})
 
 
 def test_every_move_outside_the_status_machine_is_refused(db: ServerTarget, people: People,
@@ -186,7 +190,7 @@ def test_lifting_a_recall_hold_needs_a_compliance_officer(people: People,
     d.hold(people["inspector"], people.creds("inspector"), code, "Recall R-1", "available")
     with owner_engine.begin() as conn:  # as a recall would have placed it (recall issue)
         conn.execute(text("UPDATE quality.lot_state SET hold_kind = 'recall' WHERE lot_id = "
-                          "(SELECT id FROM erp.lots WHERE lot_code = :c)"), {"c": code})
+                          "(SELECT id FROM quality.lots WHERE lot_code = :c)"), {"c": code})
     with pytest.raises(DecisionRefused, match="lift a hold placed by a recall"):
         d.release(people["approver"], people.creds("approver"), code, "fine", "hold")
     d.release(people["compliance"], people.creds("compliance"), code, "Recall closed", "hold")
@@ -271,7 +275,7 @@ def test_the_erp_cannot_allocate_or_ship_a_lot_that_is_not_available(
     d.hold(people["inspector"], people.creds("inspector"), code, "Suspected contamination",
            "available")
     with owner_engine.connect() as conn:
-        lot_id = conn.execute(text("SELECT id FROM erp.lots WHERE lot_code = :c"),
+        lot_id = conn.execute(text("SELECT id FROM quality.lots WHERE lot_code = :c"),
                               {"c": code}).scalar_one()
         shipment, line = conn.execute(text(
             "SELECT shipment_id, order_line_id FROM erp.shipment_lines LIMIT 1")).one()
@@ -290,9 +294,9 @@ def test_the_erp_cannot_allocate_or_ship_a_lot_that_is_not_available(
 def test_check_shipment_gives_reasons(owner_engine: Engine) -> None:
     with owner_engine.connect() as conn:
         code, expiry = conn.execute(text(
-            "SELECT lot_code, expiry_date FROM erp.lots WHERE status = 'available' "
+            "SELECT lot_code, expiry_date FROM quality.lots WHERE status = 'available' "
             "AND expiry_date BETWEEN current_date + 30 AND current_date + 150 "
-            "AND EXISTS (SELECT 1 FROM erp.stock s WHERE s.lot_id = erp.lots.id AND s.qty > 2) "
+            "AND EXISTS (SELECT 1 FROM erp.stock s WHERE s.lot_id = quality.lots.id AND s.qty > 2) "
             "LIMIT 1")).one()
         strict = conn.execute(text("SELECT id FROM erp.customers WHERE min_shelf_life_days >= 180 "
                                    "LIMIT 1")).scalar_one()
@@ -317,7 +321,7 @@ def test_expiry_is_set_by_the_database_once(people: People, owner_engine: Engine
         conn.execute(text("UPDATE erp.lots SET expiry_date = current_date - 1 "
                           "WHERE lot_code = ANY(:c)"), {"c": codes})
         due = conn.execute(text(
-            "SELECT count(*) FROM erp.lots WHERE status IN ('quarantine', 'available', 'hold') "
+            "SELECT count(*) FROM quality.lots WHERE status IN ('quarantine', 'available', 'hold') "
             "AND expiry_date < current_date")).scalar_one()
     assert d.expire_lots(people["inspector"]) == due >= 3
     assert d.expire_lots(people["inspector"]) == 0
@@ -343,12 +347,12 @@ def test_two_workstations_deciding_on_one_lot_at_once(people: People,
     for code in lots_in(owner_engine, "quarantine", 3):
         with owner_engine.begin() as conn:  # give the lot what a release needs: no blockers
             conn.execute(text("UPDATE erp.items SET required_documents = '{}' WHERE id = "
-                              "(SELECT item_id FROM erp.lots WHERE lot_code = :c)"), {"c": code})
+                              "(SELECT item_id FROM quality.lots WHERE lot_code = :c)"), {"c": code})
             conn.execute(text("UPDATE erp.suppliers SET approval_status = 'approved' WHERE id = "
-                              "(SELECT supplier_id FROM erp.lots WHERE lot_code = :c)"),
+                              "(SELECT supplier_id FROM quality.lots WHERE lot_code = :c)"),
                          {"c": code})
             conn.execute(text("UPDATE quality.item_specs SET active = false WHERE item_id = "
-                              "(SELECT item_id FROM erp.lots WHERE lot_code = :c)"), {"c": code})
+                              "(SELECT item_id FROM quality.lots WHERE lot_code = :c)"), {"c": code})
         outcomes: dict[str, object] = {}
         barrier = threading.Barrier(2)
 

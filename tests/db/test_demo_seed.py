@@ -61,7 +61,7 @@ def test_small_scale_has_a_distributors_shape(shared_db: ServerTarget) -> None:
         count = {t: conn.execute(text(f"SELECT count(*) FROM erp.{t}")).scalar_one()
                  for t in ("sites", "lots", "movements", "shipments", "lot_genealogy", "returns")}
         kinds = set(conn.execute(text("SELECT DISTINCT kind FROM erp.movements")).scalars())
-        statuses = set(conn.execute(text("SELECT DISTINCT status FROM erp.lots")).scalars())
+        statuses = set(conn.execute(text("SELECT DISTINCT status FROM quality.lots")).scalars())
         in_transit = conn.execute(text(
             "SELECT count(*) FROM erp.stock s JOIN erp.locations l ON l.id = s.location_id "
             "WHERE l.kind = 'in_transit'")).scalar_one()
@@ -69,7 +69,7 @@ def test_small_scale_has_a_distributors_shape(shared_db: ServerTarget) -> None:
             "SELECT count(*) FROM erp.allocations WHERE status = 'open'")).scalar_one()
         max_depth = conn.execute(text("""
             WITH RECURSIVE down(lot_id, depth) AS (
-                SELECT l.id, 0 FROM erp.lots l WHERE l.origin = 'receipt'
+                SELECT l.id, 0 FROM quality.lots l WHERE l.origin = 'receipt'
                 UNION ALL
                 SELECT g.child_lot_id, d.depth + 1 FROM down d
                 JOIN erp.lot_genealogy g ON g.parent_lot_id = d.lot_id WHERE d.depth < 20)

@@ -160,10 +160,10 @@ def test_a_gs1_scan_finds_its_lot_and_a_bad_one_is_named(inspector: UserSession,
                                                          owner_engine: Engine) -> None:
     with owner_engine.connect() as conn:
         supplier_lot, gtin, code = conn.execute(text(
-            "SELECT l.supplier_lot_code, i.gtin, l.lot_code FROM erp.lots l "
+            "SELECT l.supplier_lot_code, i.gtin, l.lot_code FROM quality.lots l "
             "JOIN erp.items i ON i.id = l.item_id WHERE l.origin = 'receipt' "
             "AND l.supplier_lot_code ~ '^[A-Z0-9-]+$' "
-            "AND (SELECT count(*) FROM erp.lots o WHERE o.supplier_lot_code = "
+            "AND (SELECT count(*) FROM quality.lots o WHERE o.supplier_lot_code = "
             "l.supplier_lot_code) = 1 LIMIT 1")).one()
     expiry = (dt.date.today() + dt.timedelta(days=300)).strftime("%y%m%d")
     found = documents.scan(inspector, f"(01){gtin}(17){expiry}(10){supplier_lot.lower()}")

@@ -50,7 +50,7 @@ def _reference(engine: Engine, f: LotFilter, sort: str, descending: bool) -> lis
         params["st"] = list(f.statuses)
     with engine.connect() as conn:
         return list(conn.execute(text(
-            f"SELECT l.lot_code FROM erp.lots l JOIN erp.items i ON i.id = l.item_id "
+            f"SELECT l.lot_code FROM quality.lots l JOIN erp.items i ON i.id = l.item_id "
             f"LEFT JOIN erp.suppliers s ON s.id = l.supplier_id WHERE {' AND '.join(where)} "
             f"ORDER BY {order}"), params).scalars())
 
@@ -67,7 +67,7 @@ def test_pages_concatenate_to_the_full_sorted_list(engine: Engine, sort: str,
 def test_search_by_lot_code_supplier_lot_item_and_supplier(engine: Engine) -> None:
     with engine.connect() as conn:
         lot_code, supplier_lot, item_name, sku, supplier = conn.execute(text(
-            "SELECT l.lot_code, l.supplier_lot_code, i.name, i.sku, s.name FROM erp.lots l "
+            "SELECT l.lot_code, l.supplier_lot_code, i.name, i.sku, s.name FROM quality.lots l "
             "JOIN erp.items i ON i.id = l.item_id JOIN erp.suppliers s ON s.id = l.supplier_id "
             "WHERE l.origin = 'receipt' ORDER BY l.id LIMIT 1 OFFSET 100")).one()
         by_code = fetch_page(conn, LotFilter(search=lot_code.lower()), limit=50).rows

@@ -1,5 +1,5 @@
 """`app.db.lot_status` is the one Python definition of a lot's statuses and dispositions; the
-database enforces them. These tests keep the two equal: the CHECK constraint on erp.lots, the
+database enforces them. These tests keep the two equal: the CHECK constraint on quality.lots, the
 status machine (quality.lot_status_transitions) and quality.propose_disposition."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, text
 
 from app.db import lot_status
 from app.db.engine import make_engine
-from app.db.models.erp import LOT_STATUSES
+from app.db.lot_status import STATUSES as LOT_STATUSES
 from app.db.server import ServerTarget
 
 
@@ -32,7 +32,8 @@ def test_the_check_constraint_allows_exactly_the_statuses(conn: Connection) -> N
     definition = conn.execute(text(
         "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c "
         "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-        "WHERE n.nspname = 'erp' AND t.relname = 'lots' AND c.conname = 'ck_lots_status'"
+        "WHERE n.nspname = 'quality' AND t.relname = 'lot_state' "
+        "AND c.conname = 'ck_lot_state_status'"
     )).scalar_one()
     assert _quoted(definition) == list(lot_status.STATUSES)
     assert LOT_STATUSES == lot_status.STATUSES  # the model declares the same constraint

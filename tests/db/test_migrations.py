@@ -26,7 +26,7 @@ def test_empty_database_migrates_to_head_without_drift(empty_db: ServerTarget) -
                 opts={
                     "include_schemas": True,
                     "include_name": lambda name, type_, parent: (
-                        type_ != "schema" or name in ("erp", "quality", "audit")
+                        type_ != "schema" or name in ("erp", "erp_builtin", "quality", "audit")
                     ),
                 },
             )
@@ -59,10 +59,13 @@ def test_group_roles_exist_and_cannot_log_in(empty_db: ServerTarget) -> None:
 def test_lot_browser_indexes_exist(shared_db: ServerTarget) -> None:
     engine = make_engine(shared_db.admin_url)
     try:
-        names = {ix["name"] for ix in inspect(engine).get_indexes("lots", schema="erp")}
+        names = {ix["name"] for ix in inspect(engine).get_indexes("lots", schema="erp_builtin")}
         assert {"ix_lots_lot_code_lower", "ix_lots_supplier_lot_code_lower",
-                "ix_lots_expiry_date_lot_code", "ix_lots_status_lot_code"} <= names
-        genealogy = {ix["name"] for ix in inspect(engine).get_indexes("lot_genealogy", schema="erp")}
+                "ix_lots_expiry_date_lot_code"} <= names
+        state = {ix["name"] for ix in inspect(engine).get_indexes("lot_state", schema="quality")}
+        assert "ix_lot_state_status" in state  # the status is Lotproof's, indexed there
+        genealogy = {ix["name"] for ix in inspect(engine).get_indexes("lot_genealogy",
+                                                                       schema="erp_builtin")}
         assert "ix_lot_genealogy_parent_lot_id_child_lot_id" in genealogy
     finally:
         engine.dispose()

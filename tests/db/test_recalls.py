@@ -29,7 +29,7 @@ def hero_lot(owner: Engine) -> str:
     """The demo's source lot split into many lots that reached many customers."""
     with owner.connect() as conn:
         return str(conn.execute(text(
-            "SELECT l.lot_code FROM erp.lot_genealogy g JOIN erp.lots l ON l.id = g.parent_lot_id"
+            "SELECT l.lot_code FROM erp.lot_genealogy g JOIN quality.lots l ON l.id = g.parent_lot_id"
             " GROUP BY l.lot_code ORDER BY count(*) DESC LIMIT 1")).scalar_one())
 
 
@@ -39,7 +39,7 @@ def test_impact_mass_balance_and_one_signed_hold(cora: UserSession, owner_engine
     with owner_engine.begin() as conn:  # an open order on a child lot, for the ERP flag
         child, line = conn.execute(text(
             "SELECT l.id, (SELECT min(id) FROM erp.sales_order_lines) FROM erp.lot_genealogy g "
-            "JOIN erp.lots l ON l.id = g.child_lot_id JOIN erp.lots p ON p.id = g.parent_lot_id "
+            "JOIN quality.lots l ON l.id = g.child_lot_id JOIN quality.lots p ON p.id = g.parent_lot_id "
             "WHERE p.lot_code = :s AND l.status = 'available' LIMIT 1"), {"s": source}).one()
         conn.execute(text("INSERT INTO erp.allocations (order_line_id, lot_id, qty, status) "
                           "VALUES (:l, :lot, 1, 'open')"), {"l": line, "lot": child})
@@ -66,11 +66,12 @@ def test_impact_mass_balance_and_one_signed_hold(cora: UserSession, owner_engine
     assert outcome["allocations_flagged"] >= 1
     with owner_engine.connect() as conn:
         rows = conn.execute(text("""
-            SELECT l.lot_code, l.status, s.hold_kind, s.recall_id FROM erp.lots l
+            SELECT l.lot_code, l.status, s.hold_kind, s.recall_id FROM quality.lots l
             JOIN quality.lot_state s ON s.lot_id = l.id WHERE l.lot_code = ANY(:codes)"""),
             {"codes": list(in_hand)}).all()
         flagged = conn.execute(text(
-            "SELECT flag_reason FROM erp.allocations WHERE lot_id = :l AND status = 'open'"),
+            "SELECT f.reason FROM erp.allocations a JOIN quality.allocation_flags f "
+            "ON f.allocation_id = a.id WHERE a.lot_id = :l AND a.status = 'open'"),
             {"l": child}).scalar_one()
         signatures = conn.execute(text(
             "SELECT count(*) FROM quality.signatures WHERE record_type = 'recall'")).scalar_one()
@@ -96,7 +97,7 @@ def test_a_mock_recall_holds_nothing_and_is_timed(cora: UserSession,
                                                   owner_engine: Engine) -> None:
     source = hero_lot(owner_engine)
     with owner_engine.connect() as conn:
-        before = conn.execute(text("SELECT count(*) FROM erp.lots WHERE status = 'hold'")).scalar()
+        before = conn.execute(text("SELECT count(*) FROM quality.lots WHERE status = 'hold'")).scalar()
     mock = recalls.open_recall(cora, [source], "Annual mock recall exercise", "II", mock=True)
     assert mock.number.startswith("MOCK-")
     result = recalls.impact(cora, mock.id)
@@ -108,7 +109,7 @@ def test_a_mock_recall_holds_nothing_and_is_timed(cora: UserSession,
     assert history[0].id == mock.id and history[0].minutes_to_report is not None
     assert history[0].summary is not None and history[0].summary["unexplained"] == "0.000"
     with owner_engine.connect() as conn:
-        after = conn.execute(text("SELECT count(*) FROM erp.lots WHERE status = 'hold'")).scalar()
+        after = conn.execute(text("SELECT count(*) FROM quality.lots WHERE status = 'hold'")).scalar()
     assert after == before
 
 

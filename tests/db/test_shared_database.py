@@ -32,7 +32,7 @@ def inspector(db: ServerTarget) -> Iterator[UserSession]:
 def _available_lot(owner: Engine, offset: int = 0) -> str:
     with owner.connect() as conn:
         return str(conn.execute(text(
-            "SELECT lot_code FROM erp.lots WHERE status = 'available' ORDER BY id "
+            "SELECT lot_code FROM quality.lots WHERE status = 'available' ORDER BY id "
             "LIMIT 1 OFFSET :o"), {"o": offset}).scalar_one())
 
 
@@ -42,8 +42,8 @@ def test_every_committed_change_is_announced_once_per_statement_and_never_when_r
     with connect(db.admin_url, autocommit=True) as listener:
         listener.execute("LISTEN lotproof_changes")
         with owner_engine.begin() as conn:  # the ERP shortens expiry dates in bulk
-            conn.execute(text("UPDATE erp.lots SET expiry_date = expiry_date - 1 "
-                              "WHERE status = 'available'"))
+            conn.execute(text("UPDATE erp.lots SET expiry_date = expiry_date - 1 WHERE id IN "
+                              "(SELECT lot_id FROM quality.lot_state WHERE status = 'available')"))
         with owner_engine.connect() as conn:  # rolled back: nobody hears of it
             conn.execute(text("UPDATE erp.lots SET expiry_date = expiry_date - 1 "
                               "WHERE lot_code = :c"), {"c": code})

@@ -54,9 +54,11 @@ def _insert(conn: Connection, g: dict[str, object], tag: str) -> list[int]:
     ids = [base + i for i in range(int(g["n"]))]  # type: ignore[call-overload]
     for i, lot_id in enumerate(ids):
         conn.execute(text(
-            "INSERT INTO erp.lots (id, lot_code, item_id, status, origin, site_id, created_at) "
-            "VALUES (:id, :code, :item, 'available', 'receipt', :site, now())"),
+            "INSERT INTO erp.lots (id, lot_code, item_id, origin, site_id, created_at) "
+            "VALUES (:id, :code, :item, 'receipt', :site, now())"),
             {"id": lot_id, "code": f"T{tag}-{i}", "item": item, "site": site})
+    conn.execute(text("UPDATE quality.lot_state SET status = 'available' "
+                      "WHERE lot_id = ANY(:ids)"), {"ids": ids})
     for e_no, (a, b, kind, qty) in enumerate(g["edges"]):  # type: ignore[attr-defined]
         conn.execute(text(
             "INSERT INTO erp.transformations (id, number, kind, site_id, performed_at) "
@@ -143,11 +145,11 @@ def test_a_demo_chain_is_ten_levels_deep(engine: Engine) -> None:
     with engine.connect() as conn:
         deepest = conn.execute(text("""
             WITH RECURSIVE down(id, d) AS (
-                SELECT l.id, 0 FROM erp.lots l WHERE l.origin = 'receipt'
+                SELECT l.id, 0 FROM quality.lots l WHERE l.origin = 'receipt'
                 UNION ALL
                 SELECT g.child_lot_id, d + 1 FROM down JOIN erp.lot_genealogy g
                 ON g.parent_lot_id = down.id WHERE d < 12)
-            SELECT l.lot_code FROM down JOIN erp.lots l ON l.id = down.id
+            SELECT l.lot_code FROM down JOIN quality.lots l ON l.id = down.id
             WHERE d = 10 LIMIT 1""")).scalar_one()
         back = trace(conn, [deepest], "backward")
     assert back.max_depth == 10

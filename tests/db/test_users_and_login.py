@@ -59,7 +59,7 @@ def test_inspector_cannot_create_users_or_write_erp(shared_db: ServerTarget) -> 
             create_user(session.engine, "sneaky.one", "Sneaky", "admin", "sneaky-password")
         with session.engine.begin() as conn, pytest.raises(exc.ProgrammingError,
                                                            match="permission denied"):
-            conn.execute(text("UPDATE erp.lots SET status = 'available'"))
+            conn.execute(text("UPDATE quality.lot_state SET status = 'available'"))
     finally:
         session.close()
 

@@ -42,7 +42,7 @@ def test_the_auditor_exports_a_verifiable_bundle_and_can_change_nothing(
     owner = make_engine(shared_db.admin_url)
     with owner.connect() as conn:
         code = conn.execute(text("""
-            SELECT l.lot_code FROM erp.lots l
+            SELECT l.lot_code FROM quality.lots l
             JOIN quality.document_links k ON k.lot_id = l.id
             JOIN quality.lot_decisions d ON d.lot_id = l.id
             GROUP BY l.lot_code ORDER BY count(*) DESC, l.lot_code LIMIT 1""")).scalar_one()

@@ -89,7 +89,7 @@ def test_trend_chart_draws_limits_and_opens_the_lot_clicked(
     engine = make_engine(shared_db.admin_url)
     with engine.connect() as conn:
         expected = set(conn.execute(text("""
-            SELECT l.lot_code FROM erp.lots l
+            SELECT l.lot_code FROM quality.lots l
             CROSS JOIN LATERAL (SELECT r.value FROM quality.lot_results(l.id) r
                                 WHERE lower(r.test) = lower(:t) ORDER BY r.id DESC LIMIT 1) x
             WHERE l.item_id = :i AND x.value IS NOT NULL"""),
@@ -182,7 +182,7 @@ def test_backlog_and_recall_times_show_what_was_recorded(
             open_count = conn.execute(text(
                 "SELECT count(*) FROM quality.exceptions WHERE closed_at IS NULL")).scalar_one()
             lot = conn.execute(text(
-                "SELECT lot_code FROM erp.lots WHERE status = 'available' ORDER BY id LIMIT 1")
+                "SELECT lot_code FROM quality.lots WHERE status = 'available' ORDER BY id LIMIT 1")
             ).scalar_one()
         engine.dispose()
         mock = recalls.open_recall(cora, [lot], "Quarterly mock recall", "II", mock=True)

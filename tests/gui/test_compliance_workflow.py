@@ -26,7 +26,7 @@ def _released_lot_with_a_numeric_result(db: ServerTarget) -> tuple[str, int, str
         with owner.connect() as conn:
             return tuple(conn.execute(text("""
                 SELECT l.lot_code, l.item_id, s.test, r.value
-                FROM erp.lots l
+                FROM quality.lots l
                 JOIN quality.document_links k ON k.lot_id = l.id
                 JOIN quality.documents d ON d.id = k.document_id AND d.kind = 'coa'
                      AND d.status = 'verified'

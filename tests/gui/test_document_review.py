@@ -118,7 +118,7 @@ def test_drop_a_coa_on_a_lot_review_correct_confirm_verify(
         linked = conn.execute(text(
             "SELECT d.status, d.verified_by FROM quality.document_links k "
             "JOIN quality.documents d ON d.id = k.document_id "
-            "JOIN erp.lots l ON l.id = k.lot_id WHERE l.lot_code = :c"), {"c": lot}).all()
+            "JOIN quality.lots l ON l.id = k.lot_id WHERE l.lot_code = :c"), {"c": lot}).all()
         trail = conn.execute(text(
             "SELECT action, username, reason FROM audit.trail WHERE action LIKE 'document.%' "
             "ORDER BY id")).all()

@@ -58,7 +58,7 @@ def test_open_a_recall_see_customers_sign_the_mass_hold(qtbot: QtBot, db: Server
     in_hand = sorted({s.lot_code for s in impact.trace.stock})
     with owner.connect() as conn:
         rows = conn.execute(text("""
-            SELECT l.lot_code, l.status, d.reason FROM erp.lots l
+            SELECT l.lot_code, l.status, d.reason FROM quality.lots l
             JOIN LATERAL (SELECT reason FROM quality.lot_decisions x WHERE x.lot_id = l.id
                           ORDER BY x.id DESC LIMIT 1) d ON true
             WHERE l.lot_code = ANY(:codes) ORDER BY l.lot_code"""), {"codes": in_hand}).all()

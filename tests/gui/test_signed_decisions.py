@@ -84,7 +84,7 @@ def test_inspector_holds_approver_releases_certificate_shows_signatures(
         qtbot: QtBot, db: ServerTarget, runner: TaskRunner, tmp_path: Path) -> None:
     owner = make_engine(db.admin_url)
     with owner.connect() as conn:
-        code = conn.execute(text("SELECT lot_code FROM erp.lots WHERE status = 'available' "
+        code = conn.execute(text("SELECT lot_code FROM quality.lots WHERE status = 'available' "
                                  "AND expiry_date > current_date + 60 ORDER BY id LIMIT 1")
                             ).scalar_one()
     owner.dispose()
@@ -162,7 +162,7 @@ def test_second_signature_from_the_approvals_inbox(qtbot: QtBot, db: ServerTarge
                                                    runner: TaskRunner) -> None:
     owner = make_engine(db.admin_url)
     with owner.connect() as conn:
-        code = conn.execute(text("SELECT lot_code FROM erp.lots WHERE status = 'quarantine' "
+        code = conn.execute(text("SELECT lot_code FROM quality.lots WHERE status = 'quarantine' "
                                  "ORDER BY id LIMIT 1")).scalar_one()
     owner.dispose()
     approver = session_of(db, "arlo.approver")
@@ -194,7 +194,7 @@ def test_auditor_sees_no_decision_buttons(qtbot: QtBot, shared_db: ServerTarget,
     auditor = session_of(shared_db, "aude.auditor")
     owner = make_engine(shared_db.admin_url)
     with owner.connect() as conn:
-        code = conn.execute(text("SELECT lot_code FROM erp.lots WHERE status = 'quarantine' "
+        code = conn.execute(text("SELECT lot_code FROM quality.lots WHERE status = 'quarantine' "
                                  "LIMIT 1")).scalar_one()
     owner.dispose()
     window = open_window(qtbot, auditor, runner, code)

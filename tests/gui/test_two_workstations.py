@@ -29,7 +29,7 @@ def _held_lot_released_before(db: ServerTarget) -> str:
     try:
         with owner.connect() as conn:
             return str(conn.execute(text("""
-                SELECT l.lot_code FROM erp.lots l JOIN quality.lot_state s ON s.lot_id = l.id
+                SELECT l.lot_code FROM quality.lots l JOIN quality.lot_state s ON s.lot_id = l.id
                 WHERE l.status = 'hold' AND s.released_once AND coalesce(s.hold_kind, '') <> 'recall'
                   AND NOT EXISTS (SELECT 1 FROM quality.lot_decisions d
                                   WHERE d.lot_id = l.id AND d.state = 'pending')

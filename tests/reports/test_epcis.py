@@ -185,8 +185,8 @@ def _check_structure(document: dict[str, Any]) -> None:
 
 def _hero_code(conn: Connection) -> str:
     return str(conn.execute(text(
-        "SELECT l.lot_code FROM erp.lot_genealogy g JOIN erp.lots l ON l.id = g.parent_lot_id "
-        "GROUP BY l.id ORDER BY count(*) DESC, l.id LIMIT 1")).scalar_one())
+        "SELECT l.lot_code FROM erp.lot_genealogy g JOIN quality.lots l ON l.id = g.parent_lot_id "
+        "GROUP BY l.id, l.lot_code ORDER BY count(*) DESC, l.id LIMIT 1")).scalar_one())
 
 
 def _sample_lots(conn: Connection) -> list[str]:
@@ -194,17 +194,17 @@ def _sample_lots(conn: Connection) -> list[str]:
     blended, transferred (arrived and still in transit), returned."""
     return list(conn.execute(text(
         """
-        (SELECT l.lot_code FROM erp.lot_genealogy g JOIN erp.lots l ON l.id = g.child_lot_id
+        (SELECT l.lot_code FROM erp.lot_genealogy g JOIN quality.lots l ON l.id = g.child_lot_id
          WHERE g.transformation IN ('kit', 'blend') ORDER BY g.id LIMIT 3)
-        UNION (SELECT l.lot_code FROM erp.lot_genealogy g JOIN erp.lots l ON l.id = g.child_lot_id
+        UNION (SELECT l.lot_code FROM erp.lot_genealogy g JOIN quality.lots l ON l.id = g.child_lot_id
                WHERE g.transformation IN ('repack', 'relabel', 'split') ORDER BY g.id LIMIT 3)
-        UNION (SELECT l.lot_code FROM erp.movements m JOIN erp.lots l ON l.id = m.lot_id
+        UNION (SELECT l.lot_code FROM erp.movements m JOIN quality.lots l ON l.id = m.lot_id
                WHERE m.kind IN ('transfer_in', 'transfer_out') ORDER BY m.id LIMIT 3)
         UNION (SELECT l.lot_code FROM erp.transfers t JOIN erp.movements m ON m.transfer_id = t.id
-               JOIN erp.lots l ON l.id = m.lot_id WHERE t.status = 'in_transit' LIMIT 1)
-        UNION (SELECT l.lot_code FROM erp.returns r JOIN erp.lots l ON l.id = r.lot_id
+               JOIN quality.lots l ON l.id = m.lot_id WHERE t.status = 'in_transit' LIMIT 1)
+        UNION (SELECT l.lot_code FROM erp.returns r JOIN quality.lots l ON l.id = r.lot_id
                ORDER BY r.id LIMIT 2)
-        UNION (SELECT lot_code FROM erp.lots WHERE origin = 'receipt' ORDER BY id LIMIT 2)
+        UNION (SELECT lot_code FROM quality.lots WHERE origin = 'receipt' ORDER BY id LIMIT 2)
         """)).scalars())
 
 
@@ -284,12 +284,12 @@ def test_the_schema_examples_validate(validator: Any) -> None:
 def test_a_source_lot_with_its_genealogy(conn: Connection) -> None:
     hero = _hero_code(conn)
     hero_id, gtin = conn.execute(text(
-        "SELECT l.id, i.gtin FROM erp.lots l JOIN erp.items i ON i.id = l.item_id "
+        "SELECT l.id, i.gtin FROM quality.lots l JOIN erp.items i ON i.id = l.item_id "
         "WHERE l.lot_code = :c"), {"c": hero}).one()
     splits = conn.execute(text(
         "SELECT t.number, c.lot_code, g.qty, ci.gtin FROM erp.lot_genealogy g "
         "JOIN erp.transformations t ON t.id = g.transformation_id "
-        "JOIN erp.lots c ON c.id = g.child_lot_id JOIN erp.items ci ON ci.id = c.item_id "
+        "JOIN quality.lots c ON c.id = g.child_lot_id JOIN erp.items ci ON ci.id = c.item_id "
         "WHERE g.parent_lot_id = :p"), {"p": hero_id}).all()
     ids = genealogy_lot_ids(conn, [hero_id], ancestors=False)
     shipped = conn.execute(text(
@@ -320,7 +320,7 @@ def test_a_known_shipment_event(conn: Connection) -> None:
         SELECT l.lot_code, sl.qty, s.shipment_number, s.shipped_at, c.code, i.gtin, i.uom,
                site.gln
         FROM erp.shipment_lines sl JOIN erp.shipments s ON s.id = sl.shipment_id
-        JOIN erp.customers c ON c.id = s.customer_id JOIN erp.lots l ON l.id = sl.lot_id
+        JOIN erp.customers c ON c.id = s.customer_id JOIN quality.lots l ON l.id = sl.lot_id
         JOIN erp.items i ON i.id = l.item_id JOIN erp.sites site ON site.id = s.site_id
         ORDER BY sl.id LIMIT 1
         """)).one()
@@ -444,7 +444,7 @@ def test_a_real_lot_with_a_slash_in_its_code_end_to_end(engine: Engine, tmp_path
                 """
                 WITH new_lot AS (
                     INSERT INTO erp.lots (id, lot_code, item_id, supplier_id, site_id, origin)
-                    SELECT (SELECT max(id) + 1 FROM erp.lots), 'QA/7#B', i.id, 1, 1, 'receipt'
+                    SELECT (SELECT max(id) + 1 FROM quality.lots), 'QA/7#B', i.id, 1, 1, 'receipt'
                     FROM erp.items i WHERE i.gtin IS NOT NULL ORDER BY i.id LIMIT 1
                     RETURNING id, item_id
                 ), receipt AS (

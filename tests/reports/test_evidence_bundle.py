@@ -60,7 +60,7 @@ def lot_code(owner: Engine) -> str:
     """A demo lot with a verified COA of its own and the most signed decisions."""
     with owner.connect() as conn:
         return str(conn.execute(text("""
-            SELECT l.lot_code FROM erp.lots l
+            SELECT l.lot_code FROM quality.lots l
             WHERE EXISTS (SELECT 1 FROM quality.document_links k
                           JOIN quality.documents d ON d.id = k.document_id
                           WHERE k.lot_id = l.id AND d.kind = 'coa' AND d.status = 'verified')
@@ -147,12 +147,12 @@ def test_bundle_verifies_by_recomputing_every_hash(bundle: evidence.EvidenceBund
             WHERE d.id = ANY(:ids)"""), {"ids": [f["document_id"] for f in manifest["files"]
                                                   if f["kind"] == "document"]})}
         own_coa = set(conn.execute(text("""
-            SELECT k.document_id FROM quality.document_links k JOIN erp.lots l ON l.id = k.lot_id
+            SELECT k.document_id FROM quality.document_links k JOIN quality.lots l ON l.id = k.lot_id
             WHERE l.lot_code = :c"""), {"c": lot_code}).scalars())
         decisions_signed = conn.execute(text("""
             SELECT count(*) FROM quality.signatures s JOIN quality.lot_decisions d
               ON s.record_type = 'lot_decision' AND s.record_id = d.id
-            JOIN erp.lots l ON l.id = d.lot_id WHERE l.lot_code = :c"""),
+            JOIN quality.lots l ON l.id = d.lot_id WHERE l.lot_code = :c"""),
             {"c": lot_code}).scalar_one()
     assert own_coa <= set(stored)
     with zipfile.ZipFile(bundle.path) as zf:
@@ -284,12 +284,12 @@ def test_lot_dossier_renders_every_section(bundle: evidence.EvidenceBundle, lot_
     with owner.connect() as conn:
         sha = conn.execute(text("""
             SELECT d.sha256 FROM quality.document_links k JOIN quality.documents d
-              ON d.id = k.document_id JOIN erp.lots l ON l.id = k.lot_id
+              ON d.id = k.document_id JOIN quality.lots l ON l.id = k.lot_id
             WHERE l.lot_code = :c AND d.kind = 'coa' LIMIT 1"""), {"c": lot_code}).scalar_one()
         signers = set(conn.execute(text("""
             SELECT s.printed_name FROM quality.signatures s JOIN quality.lot_decisions d
               ON s.record_type = 'lot_decision' AND s.record_id = d.id
-            JOIN erp.lots l ON l.id = d.lot_id WHERE l.lot_code = :c"""),
+            JOIN quality.lots l ON l.id = d.lot_id WHERE l.lot_code = :c"""),
             {"c": lot_code}).scalars())
     assert sha[:32] in words and sha[32:] in words  # the full hash, on two lines
     assert signers and all(name in words for name in signers)
@@ -303,10 +303,10 @@ def test_supplier_dossier_with_an_approval_history(db: ServerTarget, tmp_path: P
         with engine.connect() as conn:
             supplier_id, code, category = conn.execute(text("""
                 SELECT s.id, s.code, i.category FROM erp.suppliers s
-                JOIN erp.lots l ON l.supplier_id = s.id JOIN erp.items i ON i.id = l.item_id
+                JOIN quality.lots l ON l.supplier_id = s.id JOIN erp.items i ON i.id = l.item_id
                 WHERE EXISTS (SELECT 1 FROM quality.document_links k
                               WHERE k.supplier_id = s.id)
-                GROUP BY s.id, i.category ORDER BY count(*) DESC LIMIT 1""")).one()
+                GROUP BY s.id, s.code, i.category ORDER BY count(*) DESC LIMIT 1""")).one()
             file_name = conn.execute(text("""
                 SELECT d.file_name FROM quality.document_links k
                 JOIN quality.documents d ON d.id = k.document_id
@@ -371,7 +371,7 @@ def test_evidence_and_dossier_commands(shared_db: ServerTarget, lot_code: str,
 
     with owner.connect() as conn:
         supplier = conn.execute(text(
-            "SELECT s.code FROM erp.suppliers s JOIN erp.lots l ON l.supplier_id = s.id "
+            "SELECT s.code FROM erp.suppliers s JOIN quality.lots l ON l.supplier_id = s.id "
             "WHERE l.lot_code = :c"), {"c": lot_code}).scalar_one()
     pdf = tmp_path / "supplier.pdf"
     sup = _lotproof(shared_db, "dossier", "supplier", supplier, "--out", str(pdf), *as_auditor,

@@ -68,8 +68,8 @@ def _hero(conn: Connection) -> tuple[int, str]:
     """The source lot split into the most child lots (the demo's recall scenario)."""
     row = conn.execute(text(
         "SELECT l.id, l.lot_code FROM erp.lot_genealogy g "
-        "JOIN erp.lots l ON l.id = g.parent_lot_id "
-        "GROUP BY l.id ORDER BY count(*) DESC, l.id LIMIT 1")).one()
+        "JOIN quality.lots l ON l.id = g.parent_lot_id "
+        "GROUP BY l.id, l.lot_code ORDER BY count(*) DESC, l.id LIMIT 1")).one()
     return int(row[0]), str(row[1])
 
 
@@ -79,7 +79,7 @@ def _one_shipment(conn: Connection, lot_id: int) -> Any:
         SELECT sl.id, sl.qty, s.shipment_number, s.shipped_at, c.name, s.ship_to, l.lot_code,
                so.order_number, s.carrier
         FROM erp.shipment_lines sl JOIN erp.shipments s ON s.id = sl.shipment_id
-        JOIN erp.customers c ON c.id = s.customer_id JOIN erp.lots l ON l.id = sl.lot_id
+        JOIN erp.customers c ON c.id = s.customer_id JOIN quality.lots l ON l.id = sl.lot_id
         LEFT JOIN erp.sales_orders so ON so.id = s.order_id
         WHERE sl.lot_id = :lot ORDER BY sl.id LIMIT 1
         """), {"lot": lot_id}).one()
@@ -152,7 +152,7 @@ def test_a_kit_or_blend_has_all_its_inputs_and_its_output(conn: Connection) -> N
         "HAVING count(*) > 1 ORDER BY transformation_id LIMIT 1")).one()
     parents: dict[str, Decimal] = dict(conn.execute(text(
         "SELECT l.lot_code, g.qty FROM erp.lot_genealogy g "
-        "JOIN erp.lots l ON l.id = g.parent_lot_id "
+        "JOIN quality.lots l ON l.id = g.parent_lot_id "
         "WHERE g.transformation_id = :t"), {"t": tid}).all())
     made = conn.execute(text(
         "SELECT qty FROM erp.movements WHERE lot_id = :c AND transformation_id = :t "
@@ -218,7 +218,7 @@ def test_the_number_of_queries_does_not_grow_with_the_lots(engine: Engine) -> No
 def test_events_for_an_item_in_a_date_range(conn: Connection) -> None:
     sku, first = conn.execute(text(
         "SELECT i.sku, min(s.shipped_at) FROM erp.shipment_lines sl "
-        "JOIN erp.shipments s ON s.id = sl.shipment_id JOIN erp.lots l ON l.id = sl.lot_id "
+        "JOIN erp.shipments s ON s.id = sl.shipment_id JOIN quality.lots l ON l.id = sl.lot_id "
         "JOIN erp.items i ON i.id = l.item_id GROUP BY i.sku ORDER BY count(*) DESC LIMIT 1")).one()
     start = first.date() + dt.timedelta(days=60)
     end = start + dt.timedelta(days=90)
@@ -230,7 +230,7 @@ def test_events_for_an_item_in_a_date_range(conn: Connection) -> None:
     assert all(any(q.lot.item_sku == sku for q in e.all_lots) for e in events)
     expected = conn.execute(text(
         "SELECT count(*) FROM erp.shipment_lines sl JOIN erp.shipments s ON s.id = sl.shipment_id "
-        "JOIN erp.lots l ON l.id = sl.lot_id JOIN erp.items i ON i.id = l.item_id "
+        "JOIN quality.lots l ON l.id = sl.lot_id JOIN erp.items i ON i.id = l.item_id "
         "WHERE i.sku = :sku AND s.shipped_at >= :lo AND s.shipped_at < :hi"),
         {"sku": sku, "lo": lo, "hi": hi}).scalar_one()
     assert sum(e.source == "shipment" for e in events) == expected > 0

@@ -25,11 +25,11 @@ def erp_account(db: ServerTarget) -> Iterator[ErpAccount]:
     """The ERP's database account: it must write receipts, allocations and shipments."""
     account = ErpAccount(unique_username("rt.erp"), "erp-" + secrets.token_hex(8))
     cluster_rows(db, f"CREATE ROLE \"{account.username}\" LOGIN PASSWORD '{account.password}'")
-    for grant in ("USAGE ON SCHEMA erp",
+    for grant in ("USAGE ON SCHEMA erp, erp_builtin",
                   "SELECT, INSERT, UPDATE ON erp.lots, erp.allocations, erp.shipment_lines",
                   "SELECT ON erp.sales_order_lines, erp.shipments",
-                  "USAGE ON SEQUENCE erp.lots_id_seq, erp.allocations_id_seq, "
-                  "erp.shipment_lines_id_seq"):
+                  "USAGE ON SEQUENCE erp_builtin.lots_id_seq, erp_builtin.allocations_id_seq, "
+                  "erp_builtin.shipment_lines_id_seq"):
         owner_rows(db, f'GRANT {grant} TO "{account.username}"')
     yield account
     owner_rows(db, f'DROP OWNED BY "{account.username}"')

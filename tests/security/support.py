@@ -178,7 +178,7 @@ def set_specs(db: ServerTarget, lot: RedLot, specs: list[dict[str, Any]], reason
 
 
 def status_of(db: ServerTarget, lot: RedLot) -> str:
-    return str(owner_one(db, "SELECT status FROM erp.lots WHERE id = %s", (lot.id,)))
+    return str(owner_one(db, "SELECT status FROM quality.lots WHERE id = %s", (lot.id,)))
 
 
 def blockers_of(db: ServerTarget, lot: RedLot) -> list[str]:

@@ -91,8 +91,9 @@ def test_superuser_removes_the_newest_audit_rows_and_moves_the_chain_head_back(
                      "record_id IN (SELECT id FROM quality.lot_decisions WHERE lot_id = %s)",
                      (lot.id,))
         conn.execute("DELETE FROM quality.lot_decisions WHERE lot_id = %s", (lot.id,))
-        conn.execute("DELETE FROM quality.lot_state WHERE lot_id = %s", (lot.id,))
-        conn.execute("UPDATE erp.lots SET status = 'quarantine' WHERE id = %s", (lot.id,))
+        conn.execute("UPDATE quality.lot_state SET status = 'quarantine', version = 0, "
+                     "hold_kind = NULL, status_before_hold = NULL, updated_at = NULL, "
+                     "updated_by = NULL WHERE lot_id = %s", (lot.id,))
         conn.execute("DELETE FROM audit.trail WHERE id > %s", (before,))
         conn.execute("UPDATE audit.chain_head SET last_id = %s, last_hash = "
                      "(SELECT row_hash FROM audit.trail WHERE id = %s) WHERE id = 1",
@@ -140,14 +141,15 @@ def test_superuser_edits_a_row_and_recomputes_every_later_hash(db: ServerTarget,
                                     "recall_hold_turned_into_a_manual_hold"])
 def test_superuser_changes_a_lot_behind_the_trail(db: ServerTarget, tmp_path: Path,
                                                   change: str) -> None:
-    """Attack: with triggers disabled the superuser changes a held lot's status in erp.lots to
+    """Attack: with triggers disabled the superuser changes a held lot's status in quality.lots to
     'available', or turns a recall hold into a manual one in quality.lot_state (so any approver
     may lift it); no audit row is written.
     Safe outcome: `audit verify` fails: the status (hold kind) the trail last recorded for the
     lot differs from the one stored."""
     if change == "lot_status_hold_to_available":
         lot = _held_lot(db)
-        tamper = ("UPDATE erp.lots SET status = 'available' WHERE id = %s", (lot.id,))
+        tamper = ("UPDATE quality.lot_state SET status = 'available' WHERE lot_id = %s",
+                  (lot.id,))
     else:
         lot = make_lot(db)
         recall = as_user(db, "cora.compliance", "SELECT quality.open_recall(ARRAY[%s], %s, "
@@ -159,7 +161,7 @@ def test_superuser_changes_a_lot_behind_the_trail(db: ServerTarget, tmp_path: Pa
     with connect(db.admin_url) as conn:
         conn.execute("SET session_replication_role = replica")
         conn.execute(tamper[0], tamper[1])
-    state = owner_rows(db, "SELECT l.status, s.hold_kind FROM erp.lots l LEFT JOIN "
+    state = owner_rows(db, "SELECT l.status, s.hold_kind FROM quality.lots l LEFT JOIN "
                            "quality.lot_state s ON s.lot_id = l.id WHERE l.id = %s", (lot.id,))
     second = audit_verify(db, tmp_path)
     assert second.returncode != 0, (

@@ -7,9 +7,9 @@ them with set_config. The ERP's database account (which must write erp.lots for 
 therefore release a lot itself, or receive it straight into `available`, and the audit trail
 attributes the change to someone else's signature.
 
-No Lotproof group role has write access to erp.lots (checked in tests/db); the attacker here is
-a login standing in for the ERP's account, made for the test, with SELECT, INSERT and UPDATE on
-erp.lots.
+No Lotproof group role has write access to erp.lots or quality.lot_state (checked in tests/db);
+the attacker here is a login standing in for the ERP's account, made for the test, with SELECT,
+INSERT and UPDATE on erp.lots.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _someone_elses_signature(db: ServerTarget) -> int:
 def test_the_erp_account_releases_a_held_lot_under_someone_elses_signature(
         db: ServerTarget, erp_account: ErpAccount) -> None:
     """Attack: the ERP's account sets lotproof.status_change = 'on' and lotproof.signature_id to
-    a compliance officer's signature, then UPDATE erp.lots SET status = 'available' on a lot an
+    a compliance officer's signature, then sets the lot's status to 'available' on a lot an
     inspector put on hold.
     Safe outcome: the update is refused (the lot stays on hold) and no audit row attributes a
     change by the ERP account to anyone's signature."""
@@ -57,8 +57,8 @@ def test_the_erp_account_releases_a_held_lot_under_someone_elses_signature(
     try:
         with connect(db.url_for(erp_account.username, erp_account.password)) as conn:
             conn.execute(FORGE, (str(signature),))
-            conn.execute("UPDATE erp.lots SET status = 'available' WHERE lot_code = %s",
-                         (lot.code,))
+            conn.execute("UPDATE quality.lot_state SET status = 'available' WHERE lot_id = %s",
+                         (lot.id,))
     except psycopg.Error as exc:
         outcome = f"refused: {str(exc).strip().splitlines()[0]}"
     attributed = owner_rows(db, "SELECT id, action, reason, signature_id FROM audit.trail "
@@ -84,11 +84,22 @@ def test_the_erp_account_receives_a_lot_straight_into_available(
             conn.execute(FORGE, (str(_someone_elses_signature(db)),))
             conn.execute("""
                 INSERT INTO erp.lots (lot_code, item_id, supplier_id, supplier_lot_code,
-                                      expiry_date, status, origin, site_id)
-                SELECT %s, item_id, supplier_id, 'SUP-ERP-1', current_date + 300, 'available',
+                                      expiry_date, origin, site_id)
+                SELECT %s, item_id, supplier_id, 'SUP-ERP-1', current_date + 300,
                        'receipt', site_id FROM erp.lots WHERE id = %s""", (code, template.id))
+            conn.execute("""
+                UPDATE quality.lot_state SET status = 'available'
+                WHERE lot_id = (SELECT id FROM erp.lots WHERE lot_code = %s)""", (code,))
     except psycopg.Error as exc:
         outcome = f"refused: {str(exc).strip().splitlines()[0]}"
-    status = owner_one(db, "SELECT status FROM erp.lots WHERE lot_code = %s", (code,))
-    assert status in (None, "quarantine", "hold"), (
+    with connect(db.url_for(erp_account.username, erp_account.password)) as conn:
+        conn.execute("""
+            INSERT INTO erp.lots (lot_code, item_id, supplier_id, supplier_lot_code,
+                                  expiry_date, origin, site_id)
+            SELECT %s, item_id, supplier_id, 'SUP-ERP-1', current_date + 300,
+                   'receipt', site_id FROM erp.lots WHERE id = %s
+              AND NOT EXISTS (SELECT 1 FROM erp.lots WHERE lot_code = %s)""",
+            (code, template.id, code))
+    status = owner_one(db, "SELECT status FROM quality.lots WHERE lot_code = %s", (code,))
+    assert status == "quarantine", (
         f"the ERP account received {code} directly as {status!r} ({outcome})")

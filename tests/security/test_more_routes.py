@@ -87,6 +87,6 @@ def test_the_erp_allocates_and_ships_a_lot_past_its_expiry_date(
             accepted.append(table)
         except psycopg.Error:
             pass
-    expiry = owner_one(db, "SELECT expiry_date FROM erp.lots WHERE id = %s", (lot.id,))
+    expiry = owner_one(db, "SELECT expiry_date FROM quality.lots WHERE id = %s", (lot.id,))
     assert not accepted, (f"{lot.code} expired on {expiry} (status still "
                           f"{status_of(db, lot)}) and was accepted into {accepted}")

@@ -164,7 +164,7 @@ def test_an_inspector_expires_lots_with_a_date_of_its_choosing(db: ServerTarget)
     Safe outcome: no lot whose expiry date is today or later became expired (the date comes from
     the server; the dated form is refused or ignored)."""
     lot = make_lot(db, expiry_days=2)
-    not_due = "SELECT id FROM erp.lots WHERE status = 'expired' AND expiry_date >= current_date"
+    not_due = "SELECT id FROM quality.lots WHERE status = 'expired' AND expiry_date >= current_date"
     before = {r[0] for r in owner_rows(db, not_due)}
     ok, out = attempt(db, "ivy.inspector", "SELECT quality.expire_lots((current_date + 3)::date)")
     if not ok:  # the fix may drop the parameter: the server's date is then the only one

@@ -101,7 +101,7 @@ def test_superuser_releases_a_held_lot_through_the_trail_without_a_decision(
         db: ServerTarget, tmp_path: Path, how: str) -> None:
     """Attack: the superuser takes a lot an inspector put on hold to `available` with the
     triggers ON, so the trail records the move: either SET ROLE lotproof_owner and UPDATE
-    erp.lots (the status guard lets the owner through), or quality._audit_context('lot.release',
+    quality.lots (the status guard lets the owner through), or quality._audit_context('lot.release',
     ..., <Arlo's signature on another lot>) then quality._set_status, so the trail shows a
     'lot.release' carrying Arlo's signature. No decision, no signature for this lot.
     Safe outcome: `audit verify` fails: a status change in the trail with no decision (and
@@ -112,14 +112,15 @@ def test_superuser_releases_a_held_lot_through_the_trail_without_a_decision(
     with connect(db.admin_url) as conn:
         if how == "update_as_lotproof_owner":
             conn.execute("SET ROLE lotproof_owner")
-            conn.execute("UPDATE erp.lots SET status = 'available' WHERE id = %s", (lot.id,))
+            conn.execute("UPDATE quality.lot_state SET status = 'available' WHERE lot_id = %s",
+                         (lot.id,))
         else:
             conn.execute("SELECT quality._audit_context('lot.release', 'Released after review', "
                          "%s)", (signature,))
             conn.execute("SELECT quality._set_status(%s, 'available', NULL, NULL, true)",
                          (lot.id,))
     rows = owner_rows(db, "SELECT id, username, action, signature_id FROM audit.trail "
-                          "WHERE record_type = 'erp.lots' AND lot_id = %s ORDER BY id", (lot.id,))
+                          "WHERE record_type = 'quality.lot_state' AND lot_id = %s ORDER BY id", (lot.id,))
     decisions = owner_rows(db, "SELECT action, to_status FROM quality.lot_decisions "
                                "WHERE lot_id = %s ORDER BY id", (lot.id,))
     second = audit_verify(db, tmp_path)

@@ -46,7 +46,7 @@ def test_a_lot_past_its_expiry_date_is_made_available(db: ServerTarget, route: s
                               (decision,))
         except psycopg.Error as exc:
             outcome = f"refused: {str(exc).splitlines()[0]}"
-    expiry, today = owner_rows(db, "SELECT expiry_date, quality.today() FROM erp.lots "
+    expiry, today = owner_rows(db, "SELECT expiry_date, quality.today() FROM quality.lots "
                                    "WHERE id = %s", (lot.id,))[0]
     assert status_of(db, lot) != "available", (
         f"{lot.code} expired on {expiry} (today {today}) and is available ({route}): "

@@ -44,12 +44,12 @@ def erp(db: ServerTarget) -> Iterator[ErpAccount]:
     """The ERP's account: receipts, stock, allocations and shipments."""
     account = ErpAccount(unique_username("rt.erp2"), "erp-" + secrets.token_hex(8))
     cluster_rows(db, f"CREATE ROLE \"{account.username}\" LOGIN PASSWORD '{account.password}'")
-    for grant in ("USAGE ON SCHEMA erp",
+    for grant in ("USAGE ON SCHEMA erp, erp_builtin",
                   "SELECT, INSERT, UPDATE ON erp.lots, erp.stock, erp.allocations, "
                   "erp.shipment_lines",
                   "SELECT ON erp.sales_order_lines, erp.sales_orders, erp.shipments, erp.items",
-                  "USAGE ON SEQUENCE erp.lots_id_seq, erp.allocations_id_seq, "
-                  "erp.shipment_lines_id_seq"):
+                  "USAGE ON SEQUENCE erp_builtin.lots_id_seq, erp_builtin.allocations_id_seq, "
+                  "erp_builtin.shipment_lines_id_seq"):
         owner_rows(db, f'GRANT {grant} TO "{account.username}"')
     yield account
     owner_rows(db, f'DROP OWNED BY "{account.username}"')
@@ -98,7 +98,7 @@ def test_the_erp_relabels_a_lot_as_a_lenient_item_for_its_release(
     ok, outcome = release(db, "arlo.approver", lot, "nothing outstanding")
     steps.append(f"release ({ok}): {outcome}")
     steps.append(f"back to the strict item: {_as_erp(db, erp, 'UPDATE erp.lots SET item_id = %s WHERE id = %s', (lot.item_id, lot.id))}")
-    item = owner_one(db, "SELECT item_id FROM erp.lots WHERE id = %s", (lot.id,))
+    item = owner_one(db, "SELECT item_id FROM quality.lots WHERE id = %s", (lot.id,))
     assert not (status_of(db, lot) == "available" and item == lot.item_id), (
         f"{lot.code} of {lot.item_name!r} is available without a COA (blockers {before} -> "
         f"{during} while re-labelled as item {lenient.item_id}, -> {blockers_of(db, lot)} "

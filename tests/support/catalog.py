@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-LOTPROOF_SCHEMAS = ("quality", "audit", "erp")
+LOTPROOF_SCHEMAS = ("quality", "audit", "erp", "erp_builtin", "accounts")
 
 QUERIES = {
     "functions": """

@@ -18,11 +18,11 @@ def coa_for_a_quarantine_lot(owner: Engine, folder: Path, *, seed: int = 3,
         code, supplier_lot, product, supplier, category, made, expires = conn.execute(text("""
             SELECT l.lot_code, l.supplier_lot_code, i.name, s.name, i.category,
                    l.manufacture_date, l.expiry_date
-            FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+            FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
             JOIN erp.suppliers s ON s.id = l.supplier_id
             WHERE l.status = 'quarantine' AND l.origin = 'receipt'
               AND NOT EXISTS (SELECT 1 FROM quality.document_links k WHERE k.lot_id = l.id)
-              AND (SELECT count(*) FROM erp.lots o
+              AND (SELECT count(*) FROM quality.lots o
                    WHERE o.supplier_lot_code = l.supplier_lot_code) = 1
             ORDER BY l.id LIMIT 1 OFFSET :n"""), {"n": seed % 3}).one()
     pdf = coa_pdf(supplier=supplier, product=product, supplier_lot=supplier_lot,

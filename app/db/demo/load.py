@@ -1,4 +1,5 @@
-"""Loading the demo distributor into the `erp` schema with COPY, and its demo login roles."""
+"""Loading the demo distributor into the built-in ERP (schema `erp_builtin`) with COPY, each lot's
+quality status into Lotproof's state of it, and the demo login roles."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ DEMO_USERS = (
     ("aude.auditor", "Aude Auditor (demo)", "auditor", "demo-auditor"),
 )
 ERP_TABLES = ("sites", "locations", "items", "suppliers", "customers", *TABLES)
+#: Lotproof's records of the ERP's rows, emptied with them by `--reset` (they name them by id).
+QUALITY_OF_ERP_ROWS = ("lot_state", "lot_decisions", "document_links", "coa_results",
+                       "recall_lots", "exceptions", "quality_events", "return_inspections",
+                       "allocation_flags", "item_specs", "spec_versions", "supplier_approvals",
+                       "customer_requirements", "document_requirements")
+#: The simulator writes a lot's final status with its row; it goes to quality.lot_state.
+_LOT_STATUS = TABLES["lots"].index("status")
 
 
 class DemoSeedError(Exception):
@@ -50,7 +58,7 @@ def seed_demo(admin_url: URL, engine: Engine, *, scale: str = "small", seed: int
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
     with engine.connect() as conn:
-        existing = conn.execute(text("SELECT count(*) FROM erp.lots")).scalar_one()
+        existing = conn.execute(text("SELECT count(*) FROM erp_builtin.lots")).scalar_one()
     if existing and not reset:
         raise DemoSeedError(
             f"the database already holds {existing} lots; use --reset to replace them with "
@@ -83,7 +91,9 @@ def seed_demo(admin_url: URL, engine: Engine, *, scale: str = "small", seed: int
 def _prepare(conn: psycopg.Connection[tuple[object, ...]], reset: bool) -> None:
     if reset:
         conn.execute(
-            "TRUNCATE " + ", ".join(f"erp.{t}" for t in ERP_TABLES) + " RESTART IDENTITY CASCADE"
+            "TRUNCATE " + ", ".join([*(f"erp_builtin.{t}" for t in ERP_TABLES),
+                                     *(f"quality.{t}" for t in QUALITY_OF_ERP_ROWS)])
+            + " RESTART IDENTITY CASCADE"
         )
     superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
     if superuser and superuser[0]:
@@ -101,7 +111,7 @@ def _drop_secondary_indexes(conn: psycopg.Connection[tuple[object, ...]]) -> lis
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
         JOIN pg_namespace n ON n.oid = t.relnamespace
-        WHERE n.nspname = 'erp' AND NOT i.indisprimary
+        WHERE n.nspname = 'erp_builtin' AND NOT i.indisprimary
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         """
     ).fetchall()
@@ -125,7 +135,7 @@ def _copy_rows(conn: psycopg.Connection[tuple[object, ...]], table: str,
     if not lines:
         return
     with conn.cursor().copy(
-        f"COPY erp.{table} ({', '.join(columns)}) FROM STDIN"  # type: ignore[arg-type]
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN"  # type: ignore[arg-type]
     ) as copy:
         for start in range(0, len(lines), 20_000):
             copy.write("\n".join(lines[start:start + 20_000]) + "\n")
@@ -155,7 +165,7 @@ def _copy_master_data(conn: psycopg.Connection[tuple[object, ...]], cat: Catalog
                         f"{i.product.cost_per_uom:.4f}") for i in cat.items]),
     }
     for table, (columns, lines) in master.items():
-        _copy_rows(conn, table, columns, lines)
+        _copy_rows(conn, f"erp_builtin.{table}", columns, lines)
         rows[table] = len(lines)
 
 
@@ -169,8 +179,13 @@ def _copy_history(conn: psycopg.Connection[tuple[object, ...]], simulator: Simul
         try:
             while (chunk := chunks.get()) is not None:
                 for table, columns in TABLES.items():
-                    _copy_rows(conn, table, columns, chunk[table])
-                    rows[table] = rows.get(table, 0) + len(chunk[table])
+                    lines = chunk[table]
+                    if table == "lots":
+                        lines, states = _split_status(lines)
+                        _copy_rows(conn, "quality.lot_state", ("lot_id", "status"), states)
+                        columns = tuple(c for c in columns if c != "status")
+                    _copy_rows(conn, f"erp_builtin.{table}", columns, lines)
+                    rows[table] = rows.get(table, 0) + len(lines)
         except BaseException as exc:  # re-raised on the caller's thread
             failure.append(exc)
             while chunks.get() is not None:
@@ -191,14 +206,26 @@ def _copy_history(conn: psycopg.Connection[tuple[object, ...]], simulator: Simul
         raise failure[0]
 
 
+def _split_status(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Lot rows for the ERP, and (lot id, status) rows for Lotproof's state of each lot."""
+    lots, states = [], []
+    for line in lines:
+        values = line.split("\t")
+        status = values.pop(_LOT_STATUS)
+        lots.append("\t".join(values))
+        states.append(f"{values[0]}\t{status}")
+    return lots, states
+
+
 def _finish(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     for table in ERP_TABLES:
         if "id" not in TABLES.get(table, ("id",)):
             continue
-        seq = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (f"erp.{table}",)).fetchone()
+        seq = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')",
+                           (f"erp_builtin.{table}",)).fetchone()
         if seq and seq[0]:
             conn.execute(
-                f"SELECT setval(%s, coalesce((SELECT max(id) FROM erp.{table}), 0) + 1, false)",  # type: ignore[arg-type]
+                f"SELECT setval(%s, coalesce((SELECT max(id) FROM erp_builtin.{table}), 0) + 1, false)",  # type: ignore[arg-type]
                 (seq[0],),
             )
     conn.execute(
@@ -208,16 +235,16 @@ def _finish(conn: psycopg.Connection[tuple[object, ...]]) -> None:
 
 
 def _record_loaded_statuses(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-    """The loaded lots' statuses enter the audit trail as the demo load's doing: `audit verify`
-    compares every lot's status with the last one the trail recorded (quarantine by default, as
-    every receipt lands there), and the rows were copied in with the triggers off. (All lots:
-    after `--reset` the new lots reuse the ids of lots the trail recorded before.)"""
+    """The loaded lots' Lotproof states enter the audit trail as the demo load's doing:
+    `audit verify` holds every row of Lotproof's to the trail's last record of it, and these
+    were copied in with the triggers off. (All lots: after `--reset` the new lots reuse the ids
+    of lots the trail recorded before.)"""
     conn.execute("SET LOCAL session_replication_role = origin")
     conn.execute("SELECT quality._audit_context('demo.load', 'demo data loaded', NULL)")
     conn.execute("""
-        SELECT audit.append('demo.load', 'erp.lots', l.lot_code, l.id, NULL,
-                            jsonb_build_object('status', l.status), 'demo data loaded', NULL)
-        FROM (SELECT id, lot_code, status FROM erp.lots ORDER BY id) l""")
+        SELECT audit.append('demo.load', 'quality.lot_state', s.lot_id::text, s.lot_id, NULL,
+                            to_jsonb(s), 'demo data loaded', NULL)
+        FROM (SELECT * FROM quality.lot_state ORDER BY lot_id) s""")
 
 
 def ensure_demo_users(engine: Engine) -> list[str]:

@@ -11,7 +11,7 @@ context.configure(
     include_schemas=True,
     version_table_schema="public",
     include_name=lambda name, type_, parent: (
-        type_ != "schema" or name in ("erp", "quality", "audit")
+        type_ != "schema" or name in ("erp", "erp_builtin", "quality", "audit")
     ),
 )
 with context.begin_transaction():

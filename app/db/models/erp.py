@@ -23,14 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import lot_status
 from app.db.models.base import Base
 
-SCHEMA = "erp"
+SCHEMA = "erp_builtin"  # the built-in ERP; `erp` is the interface (views)
 TZ = TIMESTAMP(timezone=True)
 QTY = Numeric(14, 3)
 
-LOT_STATUSES = lot_status.STATUSES
 LOCATION_KINDS = ("warehouse", "zone", "bin", "dock", "staging", "returns", "in_transit")
 MOVEMENT_KINDS = (
     "receipt",
@@ -78,8 +76,8 @@ class Location(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("erp.locations.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.locations.id"))
     code: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)
@@ -141,8 +139,8 @@ class PurchaseOrder(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     po_number: Mapped[str] = mapped_column(Text, unique=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("erp.suppliers.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.suppliers.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
     ordered_at: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(Text, server_default=text("'open'"))
 
@@ -152,9 +150,9 @@ class PurchaseOrderLine(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    po_id: Mapped[int] = mapped_column(ForeignKey("erp.purchase_orders.id"), index=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.purchase_orders.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
-    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.items.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
 
 
@@ -164,9 +162,9 @@ class Receipt(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     receipt_number: Mapped[str] = mapped_column(Text, unique=True)
-    po_id: Mapped[int | None] = mapped_column(ForeignKey("erp.purchase_orders.id"), index=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("erp.suppliers.id"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
+    po_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.purchase_orders.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.suppliers.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
     received_at: Mapped[dt.datetime] = mapped_column(TZ)
     packing_slip: Mapped[str | None] = mapped_column(Text)
 
@@ -174,7 +172,6 @@ class Receipt(Base):
 class Lot(Base):
     __tablename__ = "lots"
     __table_args__ = (
-        CheckConstraint(_in("status", LOT_STATUSES), name="status"),
         CheckConstraint(_in("origin", LOT_ORIGINS), name="origin"),
         Index("ix_lots_lot_code_lower", text("lower(lot_code) text_pattern_ops")),
         Index(
@@ -183,7 +180,6 @@ class Lot(Base):
         ),
         Index("ix_lots_item_id_lot_code", "item_id", "lot_code"),
         Index("ix_lots_supplier_id_lot_code", "supplier_id", "lot_code"),
-        Index("ix_lots_status_lot_code", "status", "lot_code"),
         Index("ix_lots_expiry_date_lot_code", "expiry_date", "lot_code"),
         Index("ix_lots_manufacture_date_lot_code", "manufacture_date", "lot_code"),
         Index("ix_lots_supplier_lot_code_lot_code", "supplier_lot_code", "lot_code"),
@@ -196,14 +192,13 @@ class Lot(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     lot_code: Mapped[str] = mapped_column(Text, unique=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
-    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("erp.suppliers.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.items.id"))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.suppliers.id"))
     supplier_lot_code: Mapped[str | None] = mapped_column(Text)
     manufacture_date: Mapped[dt.date | None] = mapped_column(Date)
     expiry_date: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(Text, server_default=text(f"'{lot_status.QUARANTINE}'"))
     origin: Mapped[str] = mapped_column(Text, server_default=text("'receipt'"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
     created_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())
 
 
@@ -212,11 +207,11 @@ class ReceiptLine(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    receipt_id: Mapped[int] = mapped_column(ForeignKey("erp.receipts.id"), index=True)
-    po_line_id: Mapped[int | None] = mapped_column(ForeignKey("erp.purchase_order_lines.id"))
-    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), index=True)
-    location_id: Mapped[int] = mapped_column(ForeignKey("erp.locations.id"))
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.receipts.id"), index=True)
+    po_line_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.purchase_order_lines.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.locations.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
 
 
@@ -227,9 +222,9 @@ class Stock(Base):
         {"schema": SCHEMA},
     )
 
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"), primary_key=True)
     location_id: Mapped[int] = mapped_column(
-        ForeignKey("erp.locations.id"), primary_key=True, index=True
+        ForeignKey("erp_builtin.locations.id"), primary_key=True, index=True
     )
     qty: Mapped[Decimal] = mapped_column(QTY)
 
@@ -240,8 +235,8 @@ class Transfer(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     transfer_number: Mapped[str] = mapped_column(Text, unique=True)
-    from_site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
-    to_site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
+    from_site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
+    to_site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
     shipped_at: Mapped[dt.datetime] = mapped_column(TZ)
     received_at: Mapped[dt.datetime | None] = mapped_column(TZ)
     status: Mapped[str] = mapped_column(Text)
@@ -257,7 +252,7 @@ class Transformation(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[str] = mapped_column(Text, unique=True)
     kind: Mapped[str] = mapped_column(Text)
-    site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
     performed_at: Mapped[dt.datetime] = mapped_column(TZ)
 
 
@@ -273,12 +268,12 @@ class LotGenealogy(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    parent_lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"))
-    child_lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"))
+    parent_lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"))
+    child_lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
     transformation: Mapped[str] = mapped_column(Text)
     transformation_id: Mapped[int] = mapped_column(
-        ForeignKey("erp.transformations.id"), index=True
+        ForeignKey("erp_builtin.transformations.id"), index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(TZ)
 
@@ -292,8 +287,8 @@ class SalesOrder(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     order_number: Mapped[str] = mapped_column(Text, unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("erp.customers.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.customers.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
     ordered_at: Mapped[dt.datetime] = mapped_column(TZ)
     requested_date: Mapped[dt.date | None] = mapped_column(Date)
     ship_to: Mapped[str | None] = mapped_column(Text)
@@ -305,27 +300,26 @@ class SalesOrderLine(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("erp.sales_orders.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sales_orders.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
-    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.items.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
 
 
 class Allocation(Base):
-    """A lot reserved for a sales order line; `flagged` is set by a recall for the ERP to act on."""
+    """A lot reserved for a sales order line (a recall's flag on it is Lotproof's:
+    quality.allocation_flags)."""
 
     __tablename__ = "allocations"
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    order_line_id: Mapped[int] = mapped_column(ForeignKey("erp.sales_order_lines.id"), index=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), index=True)
-    location_id: Mapped[int | None] = mapped_column(ForeignKey("erp.locations.id"))
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sales_order_lines.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.locations.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
     status: Mapped[str] = mapped_column(Text, server_default=text("'open'"))
     allocated_at: Mapped[dt.datetime] = mapped_column(TZ, server_default=func.now())
-    flagged: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    flag_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Shipment(Base):
@@ -334,9 +328,9 @@ class Shipment(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     shipment_number: Mapped[str] = mapped_column(Text, unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("erp.customers.id"), index=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("erp.sales_orders.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("erp.sites.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.customers.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.sales_orders.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sites.id"))
     ship_to: Mapped[str | None] = mapped_column(Text)
     shipped_at: Mapped[dt.datetime] = mapped_column(TZ, index=True)
     carrier: Mapped[str | None] = mapped_column(Text)
@@ -347,9 +341,9 @@ class ShipmentLine(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    shipment_id: Mapped[int] = mapped_column(ForeignKey("erp.shipments.id"), index=True)
-    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("erp.sales_order_lines.id"))
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), index=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.shipments.id"), index=True)
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.sales_order_lines.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"), index=True)
     qty: Mapped[Decimal] = mapped_column(QTY)
 
 
@@ -359,10 +353,10 @@ class CustomerReturn(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     rma_number: Mapped[str] = mapped_column(Text, unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("erp.customers.id"))
-    shipment_line_id: Mapped[int | None] = mapped_column(ForeignKey("erp.shipment_lines.id"))
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), index=True)
-    location_id: Mapped[int] = mapped_column(ForeignKey("erp.locations.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.customers.id"))
+    shipment_line_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.shipment_lines.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.locations.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
     returned_at: Mapped[dt.datetime] = mapped_column(TZ)
     reason_code: Mapped[str] = mapped_column(Text)
@@ -386,10 +380,10 @@ class Movement(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.lots.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
-    from_location_id: Mapped[int | None] = mapped_column(ForeignKey("erp.locations.id"))
-    to_location_id: Mapped[int | None] = mapped_column(ForeignKey("erp.locations.id"))
+    from_location_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.locations.id"))
+    to_location_id: Mapped[int | None] = mapped_column(ForeignKey("erp_builtin.locations.id"))
     moved_at: Mapped[dt.datetime] = mapped_column(TZ)
     reference: Mapped[str | None] = mapped_column(Text)
     transfer_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import lot_status
 from app.db.models.base import Base
 
 SCHEMA = "quality"
@@ -118,9 +119,16 @@ class LotState(Base):
     """Lotproof's side of a lot's status: version, why it is held, what it was before."""
 
     __tablename__ = "lot_state"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        CheckConstraint("status IN (" + ", ".join(repr(s) for s in lot_status.STATUSES) + ")",
+                        name="status"),
+        Index("ix_lot_state_status", "status", "lot_id"),
+        {"schema": SCHEMA},
+    )
 
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    #: The lot's quality status: Lotproof's, never a column of the ERP's.
+    status: Mapped[str] = mapped_column(Text, server_default=text("'quarantine'"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     hold_kind: Mapped[str | None] = mapped_column(Text)
     recall_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -128,6 +136,18 @@ class LotState(Base):
     released_once: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     updated_at: Mapped[dt.datetime | None] = mapped_column(TZ)
     updated_by: Mapped[str | None] = mapped_column(Text)
+
+
+class AllocationFlag(Base):
+    """An ERP allocation a recall flagged for the ERP to undo (Lotproof's mark, not the ERP's)."""
+
+    __tablename__ = "allocation_flags"
+    __table_args__ = {"schema": SCHEMA}
+
+    allocation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    recall_id: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    flagged_at: Mapped[dt.datetime] = mapped_column(TZ)
 
 
 class LotDecision(Base):
@@ -142,7 +162,7 @@ class LotDecision(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"))
+    lot_id: Mapped[int] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(Text)
     from_status: Mapped[str] = mapped_column(Text)
     to_status: Mapped[str] = mapped_column(Text)
@@ -226,9 +246,9 @@ class DocumentLink(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("quality.documents.id"))
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("erp.lots.id"))
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("erp.items.id"))
-    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("erp.suppliers.id"))
+    lot_id: Mapped[int | None] = mapped_column(BigInteger)
+    item_id: Mapped[int | None] = mapped_column(Integer)
+    supplier_id: Mapped[int | None] = mapped_column(Integer)
     linked_by: Mapped[str] = mapped_column(Text)
     linked_at: Mapped[dt.datetime] = mapped_column(TZ)
     # Where the document's product, supplier or lot number differ from the lot's: such a link
@@ -246,7 +266,7 @@ class ItemSpec(Base):
     __table_args__ = (Index("ix_item_specs_item_id", "item_id"), {"schema": SCHEMA})
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
+    item_id: Mapped[int] = mapped_column(Integer)
     test: Mapped[str] = mapped_column(Text)
     method: Mapped[str | None] = mapped_column(Text)
     min_value: Mapped[Decimal | None] = mapped_column(Numeric)
@@ -270,7 +290,7 @@ class CoaResult(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("quality.documents.id"))
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("erp.lots.id"))
+    lot_id: Mapped[int | None] = mapped_column(BigInteger)
     test: Mapped[str] = mapped_column(Text)
     method: Mapped[str | None] = mapped_column(Text)
     specification: Mapped[str | None] = mapped_column(Text)
@@ -351,7 +371,7 @@ class RecallLot(Base):
     )
 
     recall_id: Mapped[int] = mapped_column(ForeignKey("quality.recalls.id"), primary_key=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("erp.lots.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     role: Mapped[str] = mapped_column(Text)
     depth: Mapped[int] = mapped_column(Integer)
     status_at_open: Mapped[str] = mapped_column(Text)
@@ -365,7 +385,7 @@ class SpecVersion(Base):
     __table_args__ = (UniqueConstraint("item_id", "version"), {"schema": SCHEMA})
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("erp.items.id"))
+    item_id: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(Text)
@@ -384,7 +404,7 @@ class SupplierApproval(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("erp.suppliers.id"))
+    supplier_id: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
@@ -400,7 +420,7 @@ class CustomerRequirement(Base):
     __table_args__ = (UniqueConstraint("customer_id", "version"), {"schema": SCHEMA})
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("erp.customers.id"))
+    customer_id: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     min_shelf_life_days: Mapped[int | None] = mapped_column(Integer)
     min_shelf_life_percent: Mapped[int | None] = mapped_column(Integer)
@@ -428,8 +448,8 @@ class DocumentRequirement(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("erp.items.id"))
-    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("erp.suppliers.id"))
+    item_id: Mapped[int | None] = mapped_column(Integer)
+    supplier_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     documents: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     reason: Mapped[str] = mapped_column(Text)
@@ -492,9 +512,9 @@ class QualityEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("erp.lots.id"))
-    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("erp.shipments.id"))
-    location_id: Mapped[int | None] = mapped_column(ForeignKey("erp.locations.id"))
+    lot_id: Mapped[int | None] = mapped_column(BigInteger)
+    shipment_id: Mapped[int | None] = mapped_column(BigInteger)
+    location_id: Mapped[int | None] = mapped_column(Integer)
     occurred_at: Mapped[dt.datetime] = mapped_column(TZ)
     ended_at: Mapped[dt.datetime | None] = mapped_column(TZ)
     measured_min: Mapped[Decimal | None] = mapped_column(Numeric)
@@ -516,7 +536,7 @@ class ReturnInspection(Base):
         {"schema": SCHEMA},
     )
 
-    return_id: Mapped[int] = mapped_column(ForeignKey("erp.returns.id"), primary_key=True)
+    return_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     outcome: Mapped[str] = mapped_column(Text)
     disposition: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)

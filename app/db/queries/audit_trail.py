@@ -49,7 +49,7 @@ def entries(conn: Connection, f: TrailFilter, *, before_id: int | None = None,
     clauses: list[str] = ["true"]
     params: dict[str, Any] = {"limit": limit}
     if f.lot_code:
-        clauses.append("t.lot_id = (SELECT id FROM erp.lots WHERE lot_code = :lot)")
+        clauses.append("t.lot_id = (SELECT id FROM quality.lots WHERE lot_code = :lot)")
         params["lot"] = f.lot_code
     if f.username:
         clauses.append("t.username = :user")
@@ -70,7 +70,7 @@ def entries(conn: Connection, f: TrailFilter, *, before_id: int | None = None,
         SELECT t.id, t.at, t.username, t.printed_name, t.role, t.workstation, t.action,
                t.record_type, t.record_id, l.lot_code, t.old_values, t.new_values, t.reason,
                t.signature_id
-        FROM audit.trail t LEFT JOIN erp.lots l ON l.id = t.lot_id
+        FROM audit.trail t LEFT JOIN quality.lots l ON l.id = t.lot_id
         WHERE {' AND '.join(clauses)} ORDER BY t.id DESC LIMIT :limit
     """
     return [TrailEntry(*r) for r in conn.execute(text(sql), params)]

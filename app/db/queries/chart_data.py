@@ -73,7 +73,7 @@ latest AS (
 counted AS (
     SELECT l.item_id, lower(t.test) AS key, min(t.test) AS test,
            count(*) FILTER (WHERE t.value IS NOT NULL) AS n
-    FROM latest t JOIN erp.lots l ON l.id = t.lot_id
+    FROM latest t JOIN quality.lots l ON l.id = t.lot_id
     GROUP BY l.item_id, lower(t.test)
 ),
 spec AS (
@@ -103,13 +103,13 @@ _TREND = f"""
 WITH reach AS (  -- joined to the lots by index, never to a materialized list of them
     SELECT r.lot_id, r.id, r.value, r.unit, r.document_id
     FROM quality.coa_results r
-    JOIN erp.lots l ON l.id = r.lot_id AND l.item_id = :item_id
+    JOIN quality.lots l ON l.id = r.lot_id AND l.item_id = :item_id
     {_VERIFIED_COA}
     WHERE lower(r.test) = lower(:test)
     UNION
     SELECT k.lot_id, r.id, r.value, r.unit, r.document_id
     FROM quality.document_links k
-    JOIN erp.lots l ON l.id = k.lot_id AND l.item_id = :item_id
+    JOIN quality.lots l ON l.id = k.lot_id AND l.item_id = :item_id
     JOIN quality.coa_results r ON r.document_id = k.document_id
     {_VERIFIED_COA}
     WHERE lower(r.test) = lower(:test)
@@ -121,13 +121,13 @@ latest AS (
 received AS (
     SELECT rl.lot_id, min(rc.received_at) AS received_at
     FROM erp.receipt_lines rl
-    JOIN erp.lots l ON l.id = rl.lot_id AND l.item_id = :item_id
+    JOIN quality.lots l ON l.id = rl.lot_id AND l.item_id = :item_id
     JOIN erp.receipts rc ON rc.id = rl.receipt_id
     GROUP BY rl.lot_id
 )
 SELECT l.id, l.lot_code, s.code, s.name, coalesce(rv.received_at, l.created_at) AS at,
        t.value, t.unit, t.id, t.document_id
-FROM latest t JOIN erp.lots l ON l.id = t.lot_id
+FROM latest t JOIN quality.lots l ON l.id = t.lot_id
 LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
 LEFT JOIN received rv ON rv.lot_id = t.lot_id
 WHERE t.value IS NOT NULL
@@ -177,7 +177,7 @@ SELECT st.code, st.name,
 FROM erp.stock s
 JOIN erp.locations loc ON loc.id = s.location_id AND loc.kind NOT IN ('in_transit', 'returns')
 JOIN erp.sites st ON st.id = loc.site_id
-JOIN erp.lots l ON l.id = s.lot_id
+JOIN quality.lots l ON l.id = s.lot_id
 JOIN erp.items i ON i.id = l.item_id
 WHERE s.qty > 0 AND l.expiry_date IS NOT NULL AND l.status = ANY(:statuses)
   AND l.expiry_date < CAST(date_trunc('week', CAST(:as_of AS date)) AS date) + 7 * :weeks
@@ -200,7 +200,7 @@ def beyond_horizon(conn: Connection, as_of: dt.date, weeks: int) -> int:
         SELECT count(DISTINCT l.id) FROM erp.stock s
         JOIN erp.locations loc ON loc.id = s.location_id
                               AND loc.kind NOT IN ('in_transit', 'returns')
-        JOIN erp.lots l ON l.id = s.lot_id
+        JOIN quality.lots l ON l.id = s.lot_id
         WHERE s.qty > 0 AND l.status = ANY(:statuses)
           AND l.expiry_date >= CAST(date_trunc('week', CAST(:as_of AS date)) AS date) + 7 * :weeks
     """), {"as_of": as_of, "weeks": weeks, "statuses": list(PROFILE_STATUSES)}).scalar_one())

@@ -83,7 +83,7 @@ def supplier_approvals(conn: Connection) -> list[SupplierApprovalRow]:
         LEFT JOIN LATERAL (SELECT * FROM quality.supplier_approvals x
                            WHERE x.supplier_id = s.id AND x.category = c.category
                            ORDER BY x.version DESC LIMIT 1) a ON true
-        WHERE EXISTS (SELECT 1 FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+        WHERE EXISTS (SELECT 1 FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
                       WHERE l.supplier_id = s.id AND i.category = c.category)
            OR a.status IS NOT NULL
         ORDER BY s.name, c.category"""))]
@@ -133,7 +133,7 @@ def open_exceptions(conn: Connection, owner_role: str | None, limit: int = 2000)
         SELECT e.id, e.type, r.title, e.severity, e.owner_role, e.priority, l.lot_code, e.title,
                e.opened_at, e.details
         FROM quality.exceptions e JOIN quality.exception_routes r ON r.type = e.type
-        LEFT JOIN erp.lots l ON l.id = e.lot_id
+        LEFT JOIN quality.lots l ON l.id = e.lot_id
         WHERE e.closed_at IS NULL AND (CAST(:role AS text) IS NULL OR e.owner_role = :role)
         ORDER BY e.priority, {SEVERITY_RANK}, e.opened_at, e.id
         LIMIT :limit"""), {"role": owner_role, "limit": limit})]
@@ -212,7 +212,7 @@ def recent_events(conn: Connection, limit: int = 500) -> list[EventRow]:
                          'location ' || loc.code),
                e.occurred_at, e.description, e.source, e.recorded_by
         FROM quality.quality_events e
-        LEFT JOIN erp.lots l ON l.id = e.lot_id
+        LEFT JOIN quality.lots l ON l.id = e.lot_id
         LEFT JOIN erp.shipments s ON s.id = e.shipment_id
         LEFT JOIN erp.locations loc ON loc.id = e.location_id
         ORDER BY e.occurred_at DESC, e.id DESC LIMIT :n"""), {"n": limit})]
@@ -237,7 +237,7 @@ def returns(conn: Connection, days: int = 365) -> list[ReturnRow]:
     return [ReturnRow(*r) for r in conn.execute(text("""
         SELECT r.id, r.rma_number, l.lot_code, c.name, r.qty, r.returned_at, r.reason_code,
                x.outcome, x.disposition, x.inspected_by
-        FROM erp.returns r JOIN erp.lots l ON l.id = r.lot_id
+        FROM erp.returns r JOIN quality.lots l ON l.id = r.lot_id
         JOIN erp.customers c ON c.id = r.customer_id
         LEFT JOIN quality.return_inspections x ON x.return_id = r.id  -- one per return (its key)
         WHERE r.returned_at > now() - make_interval(days => :d)

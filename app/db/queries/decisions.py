@@ -85,7 +85,7 @@ _DECISIONS = """
            d.override_justification, d.blockers, d.state, d.signatures_required, d.created_at,
            d.created_by, u.printed_name, d.recall_id
     FROM quality.lot_decisions d
-    JOIN erp.lots l ON l.id = d.lot_id
+    JOIN quality.lots l ON l.id = d.lot_id
     LEFT JOIN quality.users u ON u.username = d.created_by
 """
 
@@ -144,7 +144,7 @@ def lots_awaiting_release(conn: Connection, limit: int = 500) -> list[LotWaiting
         SELECT l.lot_code, l.status, i.sku || ' ' || i.name, s.name, l.created_at,
                (SELECT count(*) || ' document(s) linked' FROM quality.document_links k
                 WHERE k.lot_id = l.id), NULL
-        FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+        FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
         LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
         WHERE l.status = 'quarantine'
           AND NOT EXISTS (SELECT 1 FROM quality.lot_decisions d
@@ -159,7 +159,7 @@ def holds_to_review(conn: Connection, limit: int = 500) -> list[LotWaiting]:
                (SELECT d.reason FROM quality.lot_decisions d
                 WHERE d.lot_id = l.id AND d.to_status = 'hold' ORDER BY d.id DESC LIMIT 1),
                st.hold_kind
-        FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+        FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
         LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
         LEFT JOIN quality.lot_state st ON st.lot_id = l.id
         WHERE l.status = 'hold'
@@ -180,7 +180,7 @@ def lot_state(conn: Connection, lot_code: str) -> LotQualityState | None:
     row = conn.execute(text("""
         SELECT l.status, coalesce(s.version, 0), s.hold_kind, coalesce(s.released_once, false),
                s.updated_at, coalesce(u.printed_name, s.updated_by)
-        FROM erp.lots l LEFT JOIN quality.lot_state s ON s.lot_id = l.id
+        FROM quality.lots l LEFT JOIN quality.lot_state s ON s.lot_id = l.id
         LEFT JOIN quality.users u ON u.username = s.updated_by
         WHERE l.lot_code = :code"""), {"code": lot_code}).first()
     return LotQualityState(*row) if row else None
@@ -188,6 +188,6 @@ def lot_state(conn: Connection, lot_code: str) -> LotQualityState | None:
 
 def release_blockers(conn: Connection, lot_code: str) -> list[str]:
     value = conn.execute(text(
-        "SELECT quality.release_blockers(id) FROM erp.lots WHERE lot_code = :code"),
+        "SELECT quality.release_blockers(id) FROM quality.lots WHERE lot_code = :code"),
         {"code": lot_code}).scalar_one_or_none()
     return list(value or [])

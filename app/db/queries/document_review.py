@@ -89,7 +89,7 @@ class LotCandidate:
 _SUMMARY = """
     SELECT d.id, d.file_name, d.kind, d.status, d.page_count, d.uploaded_by, d.uploaded_at,
            coalesce(ARRAY(SELECT l.lot_code FROM quality.document_links k
-                          JOIN erp.lots l ON l.id = k.lot_id
+                          JOIN quality.lots l ON l.id = k.lot_id
                           WHERE k.document_id = d.id ORDER BY l.lot_code), '{}'),
            (SELECT coalesce(f.corrected_value, f.value) #>> '{}' FROM quality.extracted_fields f
             WHERE f.document_id = d.id AND f.name = 'lot_number'),
@@ -108,7 +108,7 @@ def queue(conn: Connection, *, status: str | None = None, limit: int = 300) -> l
 def documents_of_lot(conn: Connection, lot_code: str) -> list[DocumentSummary]:
     rows = conn.execute(text(f"""{_SUMMARY}
         WHERE d.id IN (SELECT k.document_id FROM quality.document_links k
-                       JOIN erp.lots l ON (k.lot_id = l.id OR k.item_id = l.item_id
+                       JOIN quality.lots l ON (k.lot_id = l.id OR k.item_id = l.item_id
                                            OR k.supplier_id = l.supplier_id)
                        WHERE l.lot_code = :code)
         ORDER BY d.uploaded_at DESC"""), {"code": lot_code})
@@ -135,7 +135,7 @@ def review(conn: Connection, document_id: int) -> DocumentReview | None:
         SELECT coalesce('lot ' || l.lot_code, 'item ' || i.sku || ' ' || i.name,
                         'supplier ' || s.name)
         FROM quality.document_links k
-        LEFT JOIN erp.lots l ON l.id = k.lot_id
+        LEFT JOIN quality.lots l ON l.id = k.lot_id
         LEFT JOIN erp.items i ON i.id = k.item_id
         LEFT JOIN erp.suppliers s ON s.id = k.supplier_id
         WHERE k.document_id = :id ORDER BY k.id"""), {"id": document_id}).scalars())
@@ -154,7 +154,7 @@ def lots_matching(conn: Connection, code: str, *, gtin: str | None = None,
     characters (indexed), optionally of the item with this GTIN."""
     rows = conn.execute(text("""
         SELECT l.lot_code, l.supplier_lot_code, i.sku || ' ' || i.name, s.name, l.status, i.gtin
-        FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+        FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
         LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
         WHERE (quality.lot_match_key(l.supplier_lot_code) = quality.lot_match_key(:code)
                OR quality.lot_match_key(l.lot_code) = quality.lot_match_key(:code))

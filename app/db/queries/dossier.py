@@ -123,7 +123,7 @@ class CategoryStatus:
 
 def lot_keys(conn: Connection, lot_code: str) -> LotKeys:
     row = conn.execute(text(
-        "SELECT id, lot_code, item_id, supplier_id FROM erp.lots WHERE lot_code = :code"),
+        "SELECT id, lot_code, item_id, supplier_id FROM quality.lots WHERE lot_code = :code"),
         {"code": lot_code}).first()
     if row is None:
         raise LotNotFound(f"no lot {lot_code!r}")
@@ -203,7 +203,7 @@ def results(conn: Connection, lot_id: int) -> list[ResultRow]:
                s.min_value, s.max_value, s.text_requirement, s.unit,
                r.document_id, d.file_name, coalesce(cu.printed_name, r.confirmed_by),
                coalesce(xu.printed_name, r.corrected_by), r.correction_reason
-        FROM erp.lots l
+        FROM quality.lots l
         CROSS JOIN LATERAL quality.lot_results(l.id) r
         JOIN quality.documents d ON d.id = r.document_id
         LEFT JOIN quality.item_specs s
@@ -251,7 +251,7 @@ def lot_trail(conn: Connection, lot: LotKeys, document_ids: list[int],
         SELECT t.id, t.at, t.username, t.printed_name, t.role, t.workstation, t.action,
                t.record_type, t.record_id, l.lot_code, t.old_values, t.new_values, t.reason,
                t.signature_id
-        FROM ids JOIN audit.trail t ON t.id = ids.id LEFT JOIN erp.lots l ON l.id = t.lot_id
+        FROM ids JOIN audit.trail t ON t.id = ids.id LEFT JOIN quality.lots l ON l.id = t.lot_id
         ORDER BY t.id LIMIT :limit"""), {
         "lot": lot.id, "item": lot.item_id, "supplier": lot.supplier_id,
         "docs": document_ids, "limit": limit})]
@@ -267,7 +267,7 @@ def item_trend(conn: Connection, item_id: int, limit: int = 5000) -> list[TrendP
     """The latest verified numeric COA result of each test for the item's lots, in receipt
     order (the newest `limit` points). Set-based: one statement for all the item's lots."""
     rows = conn.execute(text("""
-        WITH lots AS (SELECT id, lot_code, created_at FROM erp.lots WHERE item_id = :item),
+        WITH lots AS (SELECT id, lot_code, created_at FROM quality.lots WHERE item_id = :item),
         reach AS (
             SELECT r.lot_id, r.id, r.test, r.value, r.unit FROM quality.coa_results r
             JOIN quality.documents d ON d.id = r.document_id
@@ -299,12 +299,12 @@ def supplier(conn: Connection, code: str) -> SupplierRow:
     row = conn.execute(text("""
         SELECT s.id, s.code, s.name, s.country, s.approval_status, s.contact_name,
                s.contact_email,
-               (SELECT count(DISTINCT item_id) FROM erp.lots WHERE supplier_id = s.id),
-               (SELECT count(*) FROM erp.lots WHERE supplier_id = s.id),
+               (SELECT count(DISTINCT item_id) FROM quality.lots WHERE supplier_id = s.id),
+               (SELECT count(*) FROM quality.lots WHERE supplier_id = s.id),
                (SELECT min(received_at) FROM erp.receipts WHERE supplier_id = s.id),
                (SELECT max(received_at) FROM erp.receipts WHERE supplier_id = s.id),
                (SELECT coalesce(jsonb_object_agg(status, n), '{}'::jsonb) FROM (
-                    SELECT status, count(*) AS n FROM erp.lots WHERE supplier_id = s.id
+                    SELECT status, count(*) AS n FROM quality.lots WHERE supplier_id = s.id
                     GROUP BY status) x)
         FROM erp.suppliers s WHERE s.code = :code"""), {"code": code}).first()
     if row is None:
@@ -329,7 +329,7 @@ def supplier_categories(conn: Connection, supplier_id: int) -> list[CategoryStat
     """The status that applies now for each category the supplier delivers or was judged in."""
     return [CategoryStatus(*r) for r in conn.execute(text("""
         WITH cats AS (
-            SELECT DISTINCT i.category FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+            SELECT DISTINCT i.category FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
             WHERE l.supplier_id = :s
             UNION SELECT category FROM quality.supplier_approvals WHERE supplier_id = :s
         )

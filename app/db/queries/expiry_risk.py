@@ -88,7 +88,7 @@ WITH demand AS (
     SELECT l.item_id, sh.site_id, sum(sl.qty) / CAST(:demand_days AS integer) AS per_day
     FROM erp.shipments sh
     JOIN erp.shipment_lines sl ON sl.shipment_id = sh.id
-    JOIN erp.lots l ON l.id = sl.lot_id
+    JOIN quality.lots l ON l.id = sl.lot_id
     WHERE sh.shipped_at >= CAST(:as_of AS date) + 1 - CAST(:demand_days AS integer)
       AND sh.shipped_at < CAST(:as_of AS date) + 1
     GROUP BY l.item_id, sh.site_id
@@ -103,7 +103,7 @@ on_hand AS (  -- FEFO per item and site; ties broken by lot id (narrow rows sort
     FROM erp.stock st
     JOIN erp.locations loc ON loc.id = st.location_id
                           AND loc.kind NOT IN ('in_transit', 'returns')
-    JOIN erp.lots l ON l.id = st.lot_id
+    JOIN quality.lots l ON l.id = st.lot_id
     WHERE st.qty > 0 AND l.expiry_date IS NOT NULL AND l.status = ANY(:statuses)
 ),
 risk AS (
@@ -124,7 +124,7 @@ FROM risk r
 JOIN erp.items i ON i.id = r.item_id
 JOIN erp.sites s ON s.id = r.site_id
 JOIN erp.locations loc ON loc.id = r.location_id
-JOIN erp.lots l ON l.id = r.lot_id
+JOIN quality.lots l ON l.id = r.lot_id
 WHERE r.at_risk > 0
 ORDER BY round(r.at_risk * i.unit_cost, 2) DESC, r.expiry_date, l.lot_code, loc.code
 """

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.db.models.erp import LOT_STATUSES
+from app.db.lot_status import STATUSES as LOT_STATUSES
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def _lot_column_page(conn: Connection, f: LotFilter, key: SortKey, descending: b
 
 def _run(conn: Connection, clauses: list[str], order: str, params: dict[str, Any]) -> list[LotRow]:
     where = " AND ".join(clauses) or "true"
-    sql = f"SELECT {_SELECT} FROM erp.lots l {_JOINS} WHERE {where} ORDER BY {order} LIMIT :limit"
+    sql = f"SELECT {_SELECT} FROM quality.lots l {_JOINS} WHERE {where} ORDER BY {order} LIMIT :limit"
     return [LotRow(*r) for r in conn.execute(text(sql), params)]
 
 
@@ -221,7 +221,7 @@ def _dimension_page(conn: Connection, f: LotFilter, key: SortKey, descending: bo
         SELECT x.* FROM (SELECT id, {column} FROM erp.{table} d {outer}
                          ORDER BY d.{column} {direction}, d.id {direction}) d
         CROSS JOIN LATERAL (
-            SELECT {_SELECT} FROM erp.lots l {_JOINS} WHERE {where}
+            SELECT {_SELECT} FROM quality.lots l {_JOINS} WHERE {where}
             ORDER BY l.lot_code {direction} LIMIT :limit) x
         ORDER BY d.{column} {direction}, d.id {direction}, x.lot_code {direction}
         LIMIT :limit
@@ -249,7 +249,7 @@ def lot_row(conn: Connection, lot_code: str) -> LotRow | None:
 def count_lots(conn: Connection, f: LotFilter) -> int:
     params: dict[str, Any] = {}
     where = " AND ".join(_filters(conn, f, params)) or "true"
-    return int(conn.execute(text(f"SELECT count(*) FROM erp.lots l WHERE {where}"), params)
+    return int(conn.execute(text(f"SELECT count(*) FROM quality.lots l WHERE {where}"), params)
                .scalar_one())
 
 

@@ -75,7 +75,7 @@ def lot_detail(conn: Connection, lot_code: str) -> LotDetail:
                    s.code, s.name, s.approval_status, l.manufacture_date, l.expiry_date,
                    site.code, l.created_at, r.receipt_number, r.received_at, po.po_number,
                    coalesce((SELECT sum(qty) FROM erp.stock WHERE lot_id = l.id), 0)
-            FROM erp.lots l
+            FROM quality.lots l
             JOIN erp.items i ON i.id = l.item_id
             JOIN erp.sites site ON site.id = l.site_id
             LEFT JOIN erp.suppliers s ON s.id = l.supplier_id

@@ -40,7 +40,7 @@ def documents_for_lot(conn: Connection, lot_code: str) -> list[LinkedDocument]:
                     WHEN k.item_id IS NOT NULL THEN 'item' ELSE 'supplier' END,
                d.uploaded_at, coalesce(u.printed_name, d.verified_by), d.verified_at,
                d.superseded_by_id IS NOT NULL
-        FROM erp.lots l
+        FROM quality.lots l
         JOIN quality.document_links k
           ON k.lot_id = l.id OR k.item_id = l.item_id OR k.supplier_id = l.supplier_id
         JOIN quality.documents d ON d.id = k.document_id
@@ -53,7 +53,7 @@ def results_for_lot(conn: Connection, lot_code: str) -> list[ResultAgainstSpec]:
     rows = conn.execute(text("""
         SELECT r.test, r.method, r.value, r.unit, r.result_text, r.specification,
                s.min_value, s.max_value, s.text_requirement, s.unit
-        FROM erp.lots l
+        FROM quality.lots l
         CROSS JOIN LATERAL quality.lot_results(l.id) r
         LEFT JOIN quality.item_specs s
           ON s.item_id = l.item_id AND s.active AND lower(s.test) = lower(r.test)

@@ -45,7 +45,7 @@ _RECALLS = """
     SELECT r.id, r.number, r.is_mock, r.reason, r.recall_class, r.regulator_reference, r.state,
            r.opened_by, u.printed_name, r.opened_at, r.held_at, r.report_completed_at,
            r.closed_at,
-           ARRAY(SELECT l.lot_code FROM quality.recall_lots rl JOIN erp.lots l ON l.id = rl.lot_id
+           ARRAY(SELECT l.lot_code FROM quality.recall_lots rl JOIN quality.lots l ON l.id = rl.lot_id
                  WHERE rl.recall_id = r.id AND rl.role = 'source' ORDER BY l.lot_code),
            (SELECT count(*) FROM quality.recall_lots rl WHERE rl.recall_id = r.id),
            (SELECT count(*) FROM quality.recall_lots rl WHERE rl.recall_id = r.id AND rl.held),
@@ -91,7 +91,7 @@ class BalanceLine:
 
 def mass_balance(conn: Connection, lot_codes: list[str]) -> list[BalanceLine]:
     rows = conn.execute(text("""
-        WITH lots AS (SELECT l.id, l.lot_code, i.uom FROM erp.lots l
+        WITH lots AS (SELECT l.id, l.lot_code, i.uom FROM quality.lots l
                       JOIN erp.items i ON i.id = l.item_id WHERE l.lot_code = ANY(:codes)),
         moved AS (
             SELECT m.lot_id,

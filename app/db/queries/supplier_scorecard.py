@@ -153,7 +153,7 @@ WITH received AS (
 lot AS (
     SELECT x.lot_id, x.supplier_id, x.received_at, x.qty, l.item_id, l.status,
            'COA' = ANY(i.required_documents) AS needs_coa, ls.hold_kind
-    FROM received x JOIN erp.lots l ON l.id = x.lot_id JOIN erp.items i ON i.id = l.item_id
+    FROM received x JOIN quality.lots l ON l.id = x.lot_id JOIN erp.items i ON i.id = l.item_id
     LEFT JOIN quality.lot_state ls ON ls.lot_id = x.lot_id
 ),
 reach AS (  -- the verified COA results that reach a lot, as quality.lot_results(lot) gives them
@@ -231,7 +231,7 @@ SELECT s.id, s.code, s.name, s.approval_status,
        count(*) FILTER (WHERE f.rejected) AS rejected,
        count(*) FILTER (WHERE f.held OR f.rejected) AS held_or_rejected
 FROM flags f JOIN erp.suppliers s ON s.id = f.supplier_id
-GROUP BY s.id
+GROUP BY s.id, s.code, s.name, s.approval_status
 """
 
 _RETURNS = """
@@ -247,7 +247,7 @@ family(root_id, lot_id, supplier_id) AS (  -- a received lot and what was split/
     SELECT f.root_id, g.child_lot_id, f.supplier_id
     FROM family f
     JOIN erp.lot_genealogy g ON g.parent_lot_id = f.lot_id
-    JOIN erp.lots c ON c.id = g.child_lot_id AND c.supplier_id = f.supplier_id
+    JOIN quality.lots c ON c.id = g.child_lot_id AND c.supplier_id = f.supplier_id
 ),
 returned AS (
     SELECT DISTINCT ON (f.supplier_id, rt.id) f.supplier_id, f.root_id, rt.qty,

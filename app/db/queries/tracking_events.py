@@ -12,7 +12,7 @@ all the lots at once, never one query per lot. The spreadsheet (FSMA 204) and EP
 `app.reports` turn these into rows and documents.
 
 Traceability lot code: the ERP's `lot_code`, assigned by the company when the lot was created —
-at receipt or by a transformation — at the lot's site (`erp.lots.site_id`), which is therefore
+at receipt or by a transformation — at the lot's site (`quality.lots.site_id`), which is therefore
 the traceability lot code source. The supplier's own lot code is carried beside it.
 """
 
@@ -147,7 +147,7 @@ def lot_ids_for_codes(conn: Connection, codes: Iterable[str]) -> list[int]:
     found = {
         code: lot_id
         for code, lot_id in conn.execute(
-            text("SELECT lot_code, id FROM erp.lots WHERE lot_code = ANY(:codes)"),
+            text("SELECT lot_code, id FROM quality.lots WHERE lot_code = ANY(:codes)"),
             {"codes": wanted},
         )
     }
@@ -210,7 +210,7 @@ def events_for_item(conn: Connection, sku: str, date_from: dt.date, date_to: dt.
     if item is None:
         raise ItemNotFound(f"no item {sku!r}")
     ids = list(
-        conn.execute(text("SELECT id FROM erp.lots WHERE item_id = :item"), {"item": item[0]})
+        conn.execute(text("SELECT id FROM quality.lots WHERE item_id = :item"), {"item": item[0]})
         .scalars()
     )
     since = dt.datetime.combine(date_from, dt.time(), tz)
@@ -355,7 +355,7 @@ class _Reader:
                 """
                 SELECT l.id, l.lot_code, l.supplier_lot_code, l.origin, l.site_id,
                        l.manufacture_date, l.expiry_date, i.sku, i.gtin, i.name, i.uom
-                FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+                FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
                 WHERE l.id = ANY(:ids)
                 """
             ),

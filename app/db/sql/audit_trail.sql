@@ -108,7 +108,7 @@ BEGIN
         RETURN NULL;
     END IF;
     v_row := coalesce(v_new, v_old);
-    v_lot := CASE WHEN TG_TABLE_SCHEMA = 'erp' AND TG_TABLE_NAME = 'lots' THEN (v_row ->> 'id')::bigint
+    v_lot := CASE WHEN TG_TABLE_NAME IN ('lots', 'stock_lot') THEN (v_row ->> 'id')::bigint  -- an ERP's lot row
                   ELSE (v_row ->> 'lot_id')::bigint END;
     SELECT c.action, c.reason, c.signature_id INTO v_action, v_reason, v_signature
     FROM audit.context c

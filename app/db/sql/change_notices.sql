@@ -1,6 +1,6 @@
 -- Every workstation hears what changed, from the database itself (LISTEN/NOTIFY).
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- Every workstation hears what changed, within a second, from the database itself: statement
 -- triggers send one NOTIFY per statement on the channel `lotproof_changes` (delivered at commit,
@@ -22,28 +22,30 @@ AS $$
     WHERE p_count > 0
 $$;
 
--- erp.lots: new lots, and changes a screen shows (status, dates, codes).
-CREATE OR REPLACE FUNCTION quality.notify_lots_inserted() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM quality._notify_change('lot',
-        ARRAY(SELECT n.lot_code FROM new_rows n ORDER BY n.id LIMIT 100), NULL,
-        (SELECT count(*) FROM new_rows));
-    RETURN NULL;
-END $$;
+-- Lots, by id: the adapters' triggers on the ERP's lot rows (new lots; dates and codes a screen
+-- shows) and the trigger on Lotproof's state (the status) name the lots that changed.
+CREATE OR REPLACE FUNCTION quality._notify_lots(p_ids bigint[], p_count bigint)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT quality._notify_change('lot', ARRAY(
+        SELECT l.lot_code FROM erp.lots l WHERE l.id = ANY(p_ids[1:100]) ORDER BY l.id), NULL,
+        p_count)
+$$;
 
-CREATE OR REPLACE FUNCTION quality.notify_lots_updated() RETURNS trigger
+CREATE OR REPLACE FUNCTION quality.notify_lot_state() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_codes text[];
-    v_count bigint;
+    v_ids bigint[];
 BEGIN
-    SELECT array_agg(c.lot_code), max(c.n) INTO v_codes, v_count FROM (
-        SELECT n.lot_code, count(*) OVER () AS n FROM new_rows n JOIN old_rows o ON o.id = n.id
-        WHERE (n.status, n.expiry_date, n.manufacture_date, n.lot_code, n.supplier_lot_code)
-              IS DISTINCT FROM (o.status, o.expiry_date, o.manufacture_date, o.lot_code, o.supplier_lot_code)
-        ORDER BY n.id LIMIT 100) c;
-    PERFORM quality._notify_change('lot', v_codes, NULL, coalesce(v_count, 0));
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(n.lot_id ORDER BY n.lot_id) INTO v_ids FROM new_rows n;
+    ELSE
+        SELECT array_agg(n.lot_id ORDER BY n.lot_id) INTO v_ids
+        FROM new_rows n JOIN old_rows o ON o.lot_id = n.lot_id WHERE n.status <> o.status;
+    END IF;
+    PERFORM quality._notify_lots(v_ids, coalesce(cardinality(v_ids), 0));
     RETURN NULL;
 END $$;
 
@@ -58,14 +60,14 @@ DECLARE
 BEGIN
     IF TG_TABLE_NAME = 'lot_decisions' THEN
         SELECT array_agg(DISTINCT l.lot_code), count(*) INTO v_codes, v_count
-        FROM new_rows n JOIN erp.lots l ON l.id = n.lot_id;
+        FROM new_rows n JOIN quality.lots l ON l.id = n.lot_id;
         PERFORM quality._notify_change('decision', v_codes[1:100], NULL, v_count);
     ELSIF TG_TABLE_NAME = 'documents' THEN
         SELECT array_agg(n.id), count(*) INTO v_ids, v_count FROM new_rows n;
         PERFORM quality._notify_change('document', NULL, v_ids[1:100], v_count);
     ELSIF TG_TABLE_NAME = 'document_links' THEN
         SELECT array_agg(DISTINCT l.lot_code), array_agg(DISTINCT n.document_id), count(*)
-        INTO v_codes, v_ids, v_count FROM new_rows n LEFT JOIN erp.lots l ON l.id = n.lot_id;
+        INTO v_codes, v_ids, v_count FROM new_rows n LEFT JOIN quality.lots l ON l.id = n.lot_id;
         PERFORM quality._notify_change('document', (array_remove(v_codes, NULL))[1:100],
                                        v_ids[1:100], v_count);
     ELSE
@@ -75,12 +77,12 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE TRIGGER lots_notify_insert AFTER INSERT ON erp.lots
+CREATE OR REPLACE TRIGGER lot_state_notify_insert AFTER INSERT ON quality.lot_state
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION quality.notify_lots_inserted();
-CREATE OR REPLACE TRIGGER lots_notify_update AFTER UPDATE ON erp.lots
+    EXECUTE FUNCTION quality.notify_lot_state();
+CREATE OR REPLACE TRIGGER lot_state_notify_update AFTER UPDATE ON quality.lot_state
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION quality.notify_lots_updated();
+    EXECUTE FUNCTION quality.notify_lot_state();
 CREATE OR REPLACE TRIGGER lot_decisions_notify_insert AFTER INSERT ON quality.lot_decisions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_rows();
 CREATE OR REPLACE TRIGGER lot_decisions_notify_update AFTER UPDATE ON quality.lot_decisions

@@ -1,6 +1,6 @@
 -- Supplier documents: stored once by content hash, read into fields with provenance, linked, confirmed or corrected, verified.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 CREATE OR REPLACE FUNCTION quality._document_editor() RETURNS void
 LANGUAGE sql SECURITY DEFINER
@@ -113,7 +113,7 @@ BEGIN
         RAISE EXCEPTION 'no document %', p_document_id USING ERRCODE = 'LP404';
     END IF;
     IF p_lot_code IS NOT NULL THEN
-        SELECT id INTO v_lot FROM erp.lots WHERE lot_code = p_lot_code;
+        SELECT id INTO v_lot FROM quality.lots WHERE lot_code = p_lot_code;
         IF v_lot IS NULL THEN
             RAISE EXCEPTION 'no lot %', p_lot_code USING ERRCODE = 'LP404';
         END IF;
@@ -191,13 +191,13 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_lot erp.lots;
+    v_lot quality.lots;
     v_kind text := (SELECT kind FROM quality.documents WHERE id = p_document_id);
     v_item text;
     v_supplier text;
     v_value text;
 BEGIN
-    SELECT * INTO v_lot FROM erp.lots WHERE id = p_lot_id;
+    SELECT * INTO v_lot FROM quality.lots WHERE id = p_lot_id;
     SELECT name INTO v_item FROM erp.items WHERE id = coalesce(p_item_id, v_lot.item_id);
     SELECT name INTO v_supplier FROM erp.suppliers
     WHERE id = coalesce(p_supplier_id, v_lot.supplier_id);
@@ -247,7 +247,7 @@ BEGIN
         SELECT format('the document is already linked to %s', coalesce('item ' || i.name,
                       'supplier ' || s.name))
         FROM quality.document_links k
-        LEFT JOIN erp.lots kl ON kl.id = k.lot_id
+        LEFT JOIN quality.lots kl ON kl.id = k.lot_id
         LEFT JOIN erp.items i ON i.id = coalesce(k.item_id, kl.item_id)
              AND coalesce(p_item_id, v_lot.item_id) IS NOT NULL
              AND coalesce(k.item_id, kl.item_id) <> coalesce(p_item_id, v_lot.item_id)

@@ -1,6 +1,6 @@
 -- The exception queue: what breaks a rule, routed to a role.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- ---------------------------------------------------------------- the exception queue
 -- Brings the queue up to date: opens what breaks a rule now, closes what no longer does. With
@@ -37,7 +37,7 @@ BEGIN
            'lot:' || l.id, l.id, NULL, l.created_at,
            format('%s: no verified COA (received %s)', l.lot_code, l.created_at::date),
            jsonb_build_object('lot', l.lot_code, 'supplier', s.name)
-    FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+    FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
     LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
     WHERE l.status = 'quarantine' AND 'COA' = ANY(quality.required_documents_for(l.id))
       AND (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
@@ -49,7 +49,7 @@ BEGIN
     SELECT 'out_of_spec', 'lot:' || l.id, l.id, NULL, NULL::timestamptz,
            format('%s: %s', l.lot_code, string_agg(f.problem, '; ')),
            jsonb_build_object('lot', l.lot_code, 'failures', jsonb_agg(f.problem))
-    FROM erp.lots l CROSS JOIN LATERAL quality.spec_failures(l.id) f
+    FROM quality.lots l CROSS JOIN LATERAL quality.spec_failures(l.id) f
     WHERE l.status IN ('quarantine', 'available', 'hold')
       AND (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['out_of_spec'])
@@ -64,7 +64,7 @@ BEGIN
            (l.expiry_date - v_horizon)::timestamptz,
            format('%s expires %s with %s %s on hand', l.lot_code, l.expiry_date, st.qty, i.uom),
            jsonb_build_object('lot', l.lot_code, 'expiry', l.expiry_date, 'on_hand', st.qty)
-    FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+    FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
     JOIN LATERAL (SELECT sum(s.qty) AS qty FROM erp.stock s JOIN erp.locations loc
                   ON loc.id = s.location_id WHERE s.lot_id = l.id AND loc.kind <> 'in_transit') st
       ON st.qty > 0
@@ -75,7 +75,7 @@ BEGIN
     SELECT 'old_hold', 'lot:' || l.id, l.id, NULL, coalesce(ls.updated_at, l.created_at),
            format('%s on hold since %s', l.lot_code, coalesce(ls.updated_at, l.created_at)::date),
            jsonb_build_object('lot', l.lot_code, 'since', coalesce(ls.updated_at, l.created_at))
-    FROM erp.lots l LEFT JOIN quality.lot_state ls ON ls.lot_id = l.id
+    FROM quality.lots l LEFT JOIN quality.lot_state ls ON ls.lot_id = l.id
     WHERE l.status = 'hold' AND coalesce(ls.updated_at, l.created_at) < now() - make_interval(days => v_hold_days)
       AND (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['old_hold'])
@@ -85,7 +85,7 @@ BEGIN
                   c.name, o.order_number, l.expiry_date - coalesce(o.requested_date, v_today),
                   coalesce(o.requested_date, v_today), r.min_days),
            jsonb_build_object('lot', l.lot_code, 'order', o.order_number, 'customer', c.name)
-    FROM erp.allocations a JOIN erp.lots l ON l.id = a.lot_id
+    FROM erp.allocations a JOIN quality.lots l ON l.id = a.lot_id
     JOIN erp.sales_order_lines ol ON ol.id = a.order_line_id
     JOIN erp.sales_orders o ON o.id = ol.order_id JOIN erp.customers c ON c.id = o.customer_id
     CROSS JOIN LATERAL quality.customer_rules(c.id) r
@@ -104,7 +104,7 @@ BEGIN
             AND (p_lot_ids IS NULL OR h.lot_id = ANY(p_lot_ids))) held
     JOIN erp.shipment_lines sl ON sl.lot_id = held.lot_id
     JOIN erp.shipments sh ON sh.id = sl.shipment_id
-    JOIN erp.lots l ON l.id = sl.lot_id
+    JOIN quality.lots l ON l.id = sl.lot_id
     JOIN LATERAL (SELECT d.to_status FROM quality.lot_decisions d
                   WHERE d.lot_id = l.id AND d.state = 'done' AND d.completed_at < sh.shipped_at
                   ORDER BY d.completed_at DESC LIMIT 1) last ON last.to_status = 'hold'
@@ -117,7 +117,7 @@ BEGIN
     FROM quality.quality_events e
     WHERE e.kind = 'temperature_excursion' AND p_lot_ids IS NULL
       AND (p_types IS NULL OR p_types && ARRAY['temperature_excursion'])
-      AND EXISTS (SELECT 1 FROM quality.lot_decisions d JOIN erp.lots l ON l.id = d.lot_id
+      AND EXISTS (SELECT 1 FROM quality.lot_decisions d JOIN quality.lots l ON l.id = d.lot_id
                   WHERE d.action = 'rule_hold' AND d.reason LIKE format('Temperature excursion (event %s)%%', e.id)
                     AND l.status = 'hold')
     UNION ALL
@@ -138,7 +138,7 @@ BEGIN
     SELECT 'return_awaiting_inspection', 'return:' || r.id, r.lot_id, NULL, r.returned_at,
            format('%s returned by %s on %s (%s)', l.lot_code, c.name, r.returned_at::date, r.reason_code),
            jsonb_build_object('rma', r.rma_number, 'lot', l.lot_code)
-    FROM erp.returns r JOIN erp.lots l ON l.id = r.lot_id JOIN erp.customers c ON c.id = r.customer_id
+    FROM erp.returns r JOIN quality.lots l ON l.id = r.lot_id JOIN erp.customers c ON c.id = r.customer_id
     WHERE r.returned_at > now() - make_interval(days => v_return_days)
       AND NOT EXISTS (SELECT 1 FROM quality.return_inspections x WHERE x.return_id = r.id)
       AND (p_lot_ids IS NULL OR r.lot_id = ANY(p_lot_ids))
@@ -148,7 +148,7 @@ BEGIN
            format('%s received %s, ordered %s', l.lot_code, rl.qty, pl.qty),
            jsonb_build_object('lot', l.lot_code, 'received', rl.qty, 'ordered', pl.qty)
     FROM erp.receipt_lines rl JOIN erp.purchase_order_lines pl ON pl.id = rl.po_line_id
-    JOIN erp.lots l ON l.id = rl.lot_id
+    JOIN quality.lots l ON l.id = rl.lot_id
     WHERE abs(rl.qty - pl.qty) > 0.05 * pl.qty AND l.created_at > now() - interval '90 days'
       AND (p_lot_ids IS NULL OR rl.lot_id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['quantity_mismatch']);

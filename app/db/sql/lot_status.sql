@@ -1,6 +1,6 @@
 -- The lot status machine and the decisions that move a lot through it.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- What a signature on a decision signs: the decision as it was made.
 CREATE OR REPLACE FUNCTION quality.decision_digest(p_id bigint) RETURNS text
@@ -13,17 +13,17 @@ AS $$
                array_to_string(d.blockers, chr(30)), d.created_by,
                to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
            'UTF8')), 'hex')
-    FROM quality.lot_decisions d JOIN erp.lots l ON l.id = d.lot_id
+    FROM quality.lot_decisions d JOIN quality.lots l ON l.id = d.lot_id
     WHERE d.id = p_id
 $$;
 
 -- The lot, locked for the decision, as the deciding screen showed it (or a clear refusal).
-CREATE OR REPLACE FUNCTION quality._lock_lot(p_lot text, p_expected_status text) RETURNS erp.lots
+CREATE OR REPLACE FUNCTION quality._lock_lot(p_lot text, p_expected_status text) RETURNS quality.lots
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
     v_by text;
     v_at timestamptz;
 BEGIN
@@ -31,7 +31,12 @@ BEGIN
         RAISE EXCEPTION 'say which status of lot % the decision was made on', p_lot
             USING ERRCODE = 'LP422';
     END IF;
-    SELECT * INTO v FROM erp.lots WHERE lot_code = p_lot FOR NO KEY UPDATE;
+    -- Lotproof's state of the lot is what a decision locks (never the ERP's row), then the lot
+    -- is read as it stands once the lock is held.
+    PERFORM 1 FROM quality.lot_state s WHERE s.lot_id = (SELECT l.id FROM erp.lots l
+                                                        WHERE l.lot_code = p_lot)
+    FOR NO KEY UPDATE;
+    SELECT * INTO v FROM quality.lots WHERE lot_code = p_lot;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no lot %', p_lot USING ERRCODE = 'LP404';
     END IF;
@@ -69,7 +74,7 @@ END $$;
 
 -- Every decision records the rules in force; every status change brings the lot's exceptions
 -- up to date in the same transaction (acting on a lot closes what it resolved).
-CREATE OR REPLACE FUNCTION quality._new_decision(p_lot erp.lots, p_action text, p_to text,
+CREATE OR REPLACE FUNCTION quality._new_decision(p_lot quality.lots, p_action text, p_to text,
                                                  p_disposition text, p_reason text,
                                                  p_override text, p_blockers text[],
                                                  p_state text, p_signatures int, p_recall bigint)
@@ -93,7 +98,7 @@ BEGIN
     RETURN v_id;
 END $$;
 
--- Moves the lot. The flag lets the guard trigger on erp.lots tell this apart from the ERP.
+-- Moves the lot: its Lotproof state, which no ERP may write.
 CREATE OR REPLACE FUNCTION quality._set_status(p_lot_id bigint, p_to text, p_hold_kind text,
                                                p_recall bigint, p_released boolean)
 RETURNS void
@@ -103,18 +108,18 @@ AS $$
 DECLARE
     v_from text;
 BEGIN
-    SELECT status INTO v_from FROM erp.lots WHERE id = p_lot_id;
-    UPDATE erp.lots SET status = p_to WHERE id = p_lot_id;  -- as the owner: the guard lets it
+    SELECT status INTO v_from FROM quality.lot_state WHERE lot_id = p_lot_id;
     IF p_to = 'available' THEN  -- a recalled lot released by compliance is no longer held by it
         UPDATE quality.recall_lots SET held = false WHERE lot_id = p_lot_id AND held;
     END IF;
-    INSERT INTO quality.lot_state AS s (lot_id, version, hold_kind, recall_id, status_before_hold,
-                                        released_once, updated_at, updated_by)
-    VALUES (p_lot_id, 1, CASE WHEN p_to = 'hold' THEN p_hold_kind END,
+    INSERT INTO quality.lot_state AS s (lot_id, status, version, hold_kind, recall_id,
+                                        status_before_hold, released_once, updated_at, updated_by)
+    VALUES (p_lot_id, p_to, 1, CASE WHEN p_to = 'hold' THEN p_hold_kind END,
             CASE WHEN p_to = 'hold' THEN p_recall END,
             CASE WHEN p_to = 'hold' THEN v_from END, coalesce(p_released, false),
             clock_timestamp(), session_user)
     ON CONFLICT (lot_id) DO UPDATE SET
+        status = excluded.status,
         version = s.version + 1,
         hold_kind = excluded.hold_kind,
         recall_id = excluded.recall_id,
@@ -127,7 +132,7 @@ END $$;
 
 -- A lot in a recall that is not closed becomes available only by a compliance officer, however
 -- it is asked for: a release, or a "use as is" disposition after a rejection.
-CREATE OR REPLACE FUNCTION quality._recall_guard(p_lot erp.lots, p_what text) RETURNS void
+CREATE OR REPLACE FUNCTION quality._recall_guard(p_lot quality.lots, p_what text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -156,7 +161,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
     d bigint;
     s bigint;
 BEGIN
@@ -182,7 +187,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
     t quality.lot_status_transitions;
     blockers text[] := '{}';
     d bigint;
@@ -226,7 +231,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
     d bigint;
     s bigint;
 BEGIN
@@ -252,7 +257,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
     v_to text;
     d bigint;
 BEGIN
@@ -293,7 +298,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     dd quality.lot_decisions;
-    v erp.lots;
+    v quality.lots;
     v_code text;
     s bigint;
 BEGIN
@@ -302,7 +307,7 @@ BEGIN
     IF NOT FOUND OR dd.state <> 'pending' THEN
         RAISE EXCEPTION 'decision % is not waiting for a signature', p_decision_id USING ERRCODE = 'LP409';
     END IF;
-    SELECT lot_code INTO v_code FROM erp.lots WHERE id = dd.lot_id;
+    SELECT lot_code INTO v_code FROM quality.lots WHERE id = dd.lot_id;
     v := quality._lock_lot(v_code, dd.from_status);
     IF dd.action = 'release' THEN
         PERFORM quality._require_role('{lotproof_compliance}', 'approve a release override');
@@ -370,7 +375,8 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
+    v_id bigint;
     n integer := 0;
 BEGIN
     IF NOT quality._is_installer() THEN  -- the owner's scheduler, or a person of a deciding group
@@ -380,11 +386,12 @@ BEGIN
             'run the expiry check');
     END IF;
     PERFORM quality._audit_context('lot.expire', 'expiry date passed', NULL);
-    FOR v IN SELECT l.* FROM erp.lots l
+    FOR v_id IN SELECT s.lot_id FROM quality.lot_state s JOIN erp.lots e ON e.id = s.lot_id
              JOIN quality.lot_status_transitions t
-               ON t.action = 'expire' AND t.from_status = l.status AND t.to_status = 'expired'
-             WHERE l.expiry_date < quality.today()
-             ORDER BY l.id FOR NO KEY UPDATE OF l SKIP LOCKED LOOP
+               ON t.action = 'expire' AND t.from_status = s.status AND t.to_status = 'expired'
+             WHERE e.expiry_date < quality.today()
+             ORDER BY s.lot_id FOR NO KEY UPDATE OF s SKIP LOCKED LOOP
+        SELECT * INTO v FROM quality.lots WHERE id = v_id;
         PERFORM quality._new_decision(v, 'expire', 'expired', NULL, 'expiry date passed', NULL,
                                       NULL, 'done', 0, NULL);
         PERFORM quality._set_status(v.id, 'expired', NULL, NULL, false);
@@ -393,56 +400,30 @@ BEGIN
     RETURN n;
 END $$;
 
--- The ERP side is guarded too: statuses move only through the functions above, and a lot that
--- is not available cannot be allocated or shipped.
+-- A lot's status moves only through the decision functions above (they run as the schema
+-- owner; nobody else is), not by a table update of anyone else's, a superuser's included.
 CREATE OR REPLACE FUNCTION quality.guard_lot_status() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- Lotproof's own functions run as the schema owner; nobody else is (no login may become
-    -- it), so this cannot be forged the way a session setting could.
-    IF current_user = (SELECT pg_get_userbyid(n.nspowner) FROM pg_namespace n
-                       WHERE n.nspname = 'quality') THEN
-        RETURN NEW;
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        NEW.status := 'quarantine';  -- every receipt lands in quarantine
-        RETURN NEW;
-    END IF;
-    IF NEW.status IS DISTINCT FROM OLD.status THEN
-        RAISE EXCEPTION 'the status of lot % changes only through Lotproof''s quality decisions', OLD.lot_code
+    IF NEW.status IS DISTINCT FROM OLD.status AND current_user <> (
+            SELECT pg_get_userbyid(n.nspowner) FROM pg_namespace n WHERE n.nspname = 'quality') THEN
+        RAISE EXCEPTION 'the status of lot % changes only through Lotproof''s quality decisions',
+            coalesce((SELECT lot_code FROM erp.lots WHERE id = OLD.lot_id), OLD.lot_id::text)
             USING ERRCODE = '42501';
-    END IF;
-    -- Once Lotproof has decided on a lot (it left quarantine), what the decision was about stays:
-    -- which lot of which item from which supplier, and a shelf life no longer than it was.
-    IF OLD.status <> 'quarantine'
-       AND ((NEW.item_id, NEW.supplier_id, NEW.lot_code, NEW.supplier_lot_code)
-                IS DISTINCT FROM (OLD.item_id, OLD.supplier_id, OLD.lot_code, OLD.supplier_lot_code)
-            OR NEW.expiry_date > OLD.expiry_date
-            OR (NEW.expiry_date IS NULL AND OLD.expiry_date IS NOT NULL)) THEN
-        RAISE EXCEPTION 'lot % is % : its item, supplier, lot numbers and a later expiry date are not changed after a quality decision; receive the goods as a new lot',
-            OLD.lot_code, replace(OLD.status, '_', ' ') USING ERRCODE = '42501';
     END IF;
     RETURN NEW;
 END $$;
 
+CREATE OR REPLACE TRIGGER lot_status_guard BEFORE UPDATE OF status ON quality.lot_state
+    FOR EACH ROW EXECUTE FUNCTION quality.guard_lot_status();
 CREATE OR REPLACE TRIGGER transitions_fixed BEFORE UPDATE OR DELETE ON quality.lot_status_transitions
     FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
-CREATE OR REPLACE TRIGGER lots_status_guard BEFORE INSERT OR UPDATE ON erp.lots
-    FOR EACH ROW EXECUTE FUNCTION quality.guard_lot_status();
 CREATE OR REPLACE TRIGGER audit_lot_state AFTER INSERT OR UPDATE OR DELETE ON quality.lot_state
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('lot_id');
 CREATE OR REPLACE TRIGGER audit_lot_decisions AFTER INSERT OR UPDATE OR DELETE ON quality.lot_decisions
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
-CREATE OR REPLACE TRIGGER audit_lot_status AFTER UPDATE ON erp.lots
-    FOR EACH ROW WHEN ((OLD.status, OLD.item_id, OLD.supplier_id, OLD.lot_code,
-                        OLD.supplier_lot_code, OLD.expiry_date, OLD.manufacture_date)
-                       IS DISTINCT FROM (NEW.status, NEW.item_id, NEW.supplier_id, NEW.lot_code,
-                                         NEW.supplier_lot_code, NEW.expiry_date,
-                                         NEW.manufacture_date))
-    EXECUTE FUNCTION audit.log_change('lot_code');
-
 GRANT EXECUTE ON FUNCTION
     quality.decision_digest(bigint),
     quality.today()

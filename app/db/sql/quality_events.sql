@@ -1,6 +1,6 @@
 -- Quality events (temperature excursions, damage, complaints, deviations) and customer returns.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- ---------------------------------------------------------------- quality events and returns
 CREATE OR REPLACE FUNCTION quality.record_quality_event(p_kind text, p_lot_code text, p_shipment text,
@@ -26,7 +26,7 @@ BEGIN
         RAISE EXCEPTION 'describe what happened' USING ERRCODE = 'LP422';
     END IF;
     IF p_lot_code IS NOT NULL THEN
-        SELECT id INTO v_lot FROM erp.lots WHERE lot_code = p_lot_code;
+        SELECT id INTO v_lot FROM quality.lots WHERE lot_code = p_lot_code;
         IF v_lot IS NULL THEN
             RAISE EXCEPTION 'no lot %', p_lot_code USING ERRCODE = 'LP404';
         END IF;

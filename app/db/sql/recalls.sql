@@ -1,6 +1,6 @@
 -- Recalls and mock recalls: scope fixed at opening, one signature holds every affected lot in hand.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 CREATE OR REPLACE FUNCTION quality.open_recall(p_lot_codes text[], p_reason text, p_class text,
                                     p_regulator_reference text, p_mock boolean)
@@ -24,7 +24,7 @@ BEGIN
         RAISE EXCEPTION 'a recall starts from at least one lot' USING ERRCODE = 'LP422';
     END IF;
     SELECT c INTO v_missing FROM unnest(p_lot_codes) c
-    WHERE NOT EXISTS (SELECT 1 FROM erp.lots WHERE lot_code = c) LIMIT 1;
+    WHERE NOT EXISTS (SELECT 1 FROM quality.lots WHERE lot_code = c) LIMIT 1;
     IF v_missing IS NOT NULL THEN
         RAISE EXCEPTION 'no lot %', v_missing USING ERRCODE = 'LP404';
     END IF;
@@ -39,13 +39,13 @@ BEGIN
             session_user, clock_timestamp());
     INSERT INTO quality.recall_lots (recall_id, lot_id, role, depth, status_at_open)
     WITH RECURSIVE down(lot_id, depth) AS (
-        SELECT id, 0 FROM erp.lots WHERE lot_code = ANY(p_lot_codes)
+        SELECT id, 0 FROM quality.lots WHERE lot_code = ANY(p_lot_codes)
         UNION
         SELECT g.child_lot_id, d.depth + 1 FROM down d
         JOIN erp.lot_genealogy g ON g.parent_lot_id = d.lot_id
         WHERE d.depth < 100)
     SELECT v_id, d.lot_id, CASE WHEN min(d.depth) = 0 THEN 'source' ELSE 'affected' END,
-           min(d.depth), (SELECT status FROM erp.lots WHERE id = d.lot_id)
+           min(d.depth), (SELECT status FROM quality.lots WHERE id = d.lot_id)
     FROM down d GROUP BY d.lot_id;
     RETURN v_id;
 END $$;
@@ -59,7 +59,7 @@ AS $$
                r.recall_class, coalesce(r.regulator_reference, '\N'), r.opened_by,
                to_char(r.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                (SELECT string_agg(l.lot_code, ',' ORDER BY l.lot_code)
-                FROM quality.recall_lots rl JOIN erp.lots l ON l.id = rl.lot_id
+                FROM quality.recall_lots rl JOIN quality.lots l ON l.id = rl.lot_id
                 WHERE rl.recall_id = r.id)), 'UTF8')), 'hex')
     FROM quality.recalls r WHERE r.id = p_recall_id
 $$;
@@ -75,7 +75,8 @@ AS $$
 DECLARE
     r quality.recalls;
     v_sig bigint;
-    v erp.lots;
+    v quality.lots;
+    v_id bigint;
     v_held int := 0;
     v_already int := 0;
     v_flagged int := 0;
@@ -97,19 +98,16 @@ BEGIN
     v_reason := format('Recall %s: %s', r.number, r.reason);
     v_sig := quality._sign('recall', r.id, quality.recall_digest(r.id), p_meaning);
     PERFORM quality._audit_context('recall.hold', v_reason, v_sig);
-    FOR v IN SELECT l.* FROM quality.recall_lots rl JOIN erp.lots l ON l.id = rl.lot_id
+    FOR v_id IN SELECT s.lot_id FROM quality.recall_lots rl
+             JOIN quality.lot_state s ON s.lot_id = rl.lot_id
              WHERE rl.recall_id = r.id
-               AND EXISTS (SELECT 1 FROM erp.stock s WHERE s.lot_id = l.id AND s.qty > 0)
-             ORDER BY l.id FOR NO KEY UPDATE OF l LOOP
+               AND EXISTS (SELECT 1 FROM erp.stock st WHERE st.lot_id = s.lot_id AND st.qty > 0)
+             ORDER BY s.lot_id FOR NO KEY UPDATE OF s LOOP
+        SELECT * INTO v FROM quality.lots WHERE id = v_id;
         IF v.status = 'hold' THEN
             UPDATE quality.lot_state SET hold_kind = 'recall', recall_id = r.id,
                 updated_at = clock_timestamp(), updated_by = session_user
             WHERE lot_id = v.id;
-            IF NOT FOUND THEN
-                INSERT INTO quality.lot_state (lot_id, version, hold_kind, recall_id,
-                    status_before_hold, released_once, updated_at, updated_by)
-                VALUES (v.id, 1, 'recall', r.id, 'available', true, clock_timestamp(), session_user);
-            END IF;
             v_already := v_already + 1;
         ELSIF EXISTS (SELECT 1 FROM quality.lot_status_transitions
                       WHERE action = 'recall_hold' AND from_status = v.status) THEN
@@ -122,9 +120,13 @@ BEGIN
         END IF;
         UPDATE quality.recall_lots SET held = true WHERE recall_id = r.id AND lot_id = v.id;
     END LOOP;
-    UPDATE erp.allocations a SET flagged = true, flag_reason = v_reason
-    WHERE a.status = 'open' AND NOT a.flagged
-      AND a.lot_id IN (SELECT lot_id FROM quality.recall_lots WHERE recall_id = r.id);
+    -- Open allocations of the recalled lots are flagged for the ERP to undo: Lotproof's mark,
+    -- kept in Lotproof's table.
+    INSERT INTO quality.allocation_flags (allocation_id, recall_id, reason, flagged_at)
+    SELECT a.id, r.id, v_reason, clock_timestamp() FROM erp.allocations a
+    WHERE a.status = 'open'
+      AND a.lot_id IN (SELECT lot_id FROM quality.recall_lots WHERE recall_id = r.id)
+    ON CONFLICT (allocation_id) DO NOTHING;
     GET DIAGNOSTICS v_flagged = ROW_COUNT;
     UPDATE quality.recalls SET state = 'held', held_at = clock_timestamp() WHERE id = r.id;
     RETURN jsonb_build_object('signature_id', v_sig, 'held', v_held, 'already_on_hold', v_already,
@@ -176,9 +178,8 @@ CREATE OR REPLACE TRIGGER audit_recall_lots AFTER INSERT OR UPDATE OR DELETE ON 
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('lot_id');
 CREATE OR REPLACE TRIGGER recalls_never_deleted BEFORE DELETE ON quality.recalls
     FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
-CREATE OR REPLACE TRIGGER allocation_flags_audited AFTER UPDATE OF flagged ON erp.allocations
-    FOR EACH ROW WHEN (OLD.flagged IS DISTINCT FROM NEW.flagged)
-    EXECUTE FUNCTION audit.log_change('id');
+CREATE OR REPLACE TRIGGER audit_allocation_flags AFTER INSERT OR UPDATE OR DELETE ON quality.allocation_flags
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('allocation_id');
 
 GRANT EXECUTE ON FUNCTION
     quality.open_recall(text[], text, text, text, boolean),

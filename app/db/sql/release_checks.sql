@@ -1,6 +1,6 @@
 -- What stands between a lot and its release: documents, results against the company's specification, the supplier's approval.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- Why a lot may not be released yet; empty when it may. Documents, results against the
 -- company's spec (not the supplier's claim) and the supplier's approval. A lot released before
@@ -11,14 +11,14 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_lot erp.lots;
+    v_lot quality.lots;
     v_item erp.items;
     v_status text;
     v_doc text;
     v_released_before boolean;
     b text[] := '{}';
 BEGIN
-    SELECT * INTO v_lot FROM erp.lots WHERE id = p_lot_id;
+    SELECT * INTO v_lot FROM quality.lots WHERE id = p_lot_id;
     IF v_lot.status NOT IN ('quarantine', 'hold') THEN
         RETURN b;
     END IF;
@@ -75,7 +75,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_item integer := (SELECT item_id FROM erp.lots WHERE id = p_lot_id);
+    v_item integer := (SELECT item_id FROM quality.lots WHERE id = p_lot_id);
     s quality.item_specs;
     r quality.coa_results;
     v numeric;
@@ -235,7 +235,7 @@ LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce(array_agg(DISTINCT d ORDER BY d), '{}')
-    FROM erp.lots l JOIN erp.items i ON i.id = l.item_id
+    FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
     CROSS JOIN LATERAL unnest(i.required_documents
         || coalesce((SELECT r.documents FROM quality.document_requirements r
                      WHERE r.item_id = l.item_id ORDER BY r.version DESC LIMIT 1), '{}')
@@ -260,7 +260,7 @@ AS $$
                                    WHERE r.item_id = l.item_id),
         'supplier_documents_version', (SELECT max(r.version) FROM quality.document_requirements r
                                        WHERE r.supplier_id = l.supplier_id)))
-    FROM erp.lots l WHERE l.id = p_lot_id
+    FROM quality.lots l WHERE l.id = p_lot_id
 $$;
 
 GRANT EXECUTE ON FUNCTION

@@ -1,6 +1,6 @@
 -- Compliance rules, versioned, and the holds they make: specifications, approved suppliers, customer and document requirements.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- ---------------------------------------------------------------- changing the rules
 -- Who may change a rule, and that the change says why (kept with the new version).
@@ -36,7 +36,7 @@ BEGIN
     END IF;
     PERFORM quality._audit_context('spec.change', p_reason, NULL);
     -- Serialise changes to one item's specification.
-    PERFORM 1 FROM erp.items WHERE id = p_item_id FOR NO KEY UPDATE;
+    PERFORM pg_advisory_xact_lock(hashtext('lotproof.rules.erp.items'), p_item_id);
     v_version := coalesce((SELECT max(version) FROM quality.spec_versions WHERE item_id = p_item_id), 0) + 1;
     INSERT INTO quality.spec_versions (item_id, version, reason, created_by, created_at)
     VALUES (p_item_id, v_version, btrim(p_reason), session_user, clock_timestamp()) RETURNING id INTO v_id;
@@ -50,12 +50,12 @@ BEGIN
     FROM jsonb_array_elements(p_tests) t;
     -- The new limits act now: lots waiting for release are held if their results fail them,
     -- and the exception queue is brought up to date for every lot of the item with results.
-    FOR v_lot IN SELECT l.id FROM erp.lots l WHERE l.item_id = p_item_id AND l.status = 'quarantine'
+    FOR v_lot IN SELECT l.id FROM quality.lots l WHERE l.item_id = p_item_id AND l.status = 'quarantine'
                    AND EXISTS (SELECT 1 FROM quality.lot_results(l.id)) LOOP
         PERFORM quality.apply_lot_rules(v_lot);
     END LOOP;
     PERFORM quality._refresh_exceptions(ARRAY(
-        SELECT l.id FROM erp.lots l WHERE l.item_id = p_item_id
+        SELECT l.id FROM quality.lots l WHERE l.item_id = p_item_id
           AND EXISTS (SELECT 1 FROM quality.document_links k WHERE k.lot_id = l.id)));
     RETURN v_version;
 END $$;
@@ -81,7 +81,7 @@ BEGIN
         RAISE EXCEPTION 'no item category %', p_category USING ERRCODE = 'LP404';
     END IF;
     PERFORM quality._audit_context('supplier.approval', p_reason, NULL);
-    PERFORM 1 FROM erp.suppliers WHERE id = p_supplier_id FOR NO KEY UPDATE;
+    PERFORM pg_advisory_xact_lock(hashtext('lotproof.rules.erp.suppliers'), p_supplier_id);
     v_version := coalesce((SELECT max(version) FROM quality.supplier_approvals
                            WHERE supplier_id = p_supplier_id AND category = p_category), 0) + 1;
     INSERT INTO quality.supplier_approvals (supplier_id, category, status, version, reason, set_by, set_at)
@@ -107,7 +107,7 @@ BEGIN
         RAISE EXCEPTION 'a shelf-life percentage is between 0 and 100' USING ERRCODE = 'LP422';
     END IF;
     PERFORM quality._audit_context('customer.requirements', p_reason, NULL);
-    PERFORM 1 FROM erp.customers WHERE id = p_customer_id FOR NO KEY UPDATE;
+    PERFORM pg_advisory_xact_lock(hashtext('lotproof.rules.erp.customers'), p_customer_id);
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no customer %', p_customer_id USING ERRCODE = 'LP404';
     END IF;
@@ -150,9 +150,9 @@ BEGIN
     END IF;
     PERFORM quality._audit_context('documents.require', p_reason, NULL);
     IF p_item_id IS NOT NULL THEN
-        PERFORM 1 FROM erp.items WHERE id = p_item_id FOR NO KEY UPDATE;
+        PERFORM pg_advisory_xact_lock(hashtext('lotproof.rules.erp.items'), p_item_id);
     ELSE
-        PERFORM 1 FROM erp.suppliers WHERE id = p_supplier_id FOR NO KEY UPDATE;
+        PERFORM pg_advisory_xact_lock(hashtext('lotproof.rules.erp.suppliers'), p_supplier_id);
     END IF;
     v_version := coalesce((SELECT max(version) FROM quality.document_requirements
                            WHERE item_id IS NOT DISTINCT FROM p_item_id
@@ -185,9 +185,10 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
 BEGIN
-    SELECT * INTO v FROM erp.lots WHERE id = p_lot_id FOR NO KEY UPDATE;
+    PERFORM 1 FROM quality.lot_state WHERE lot_id = p_lot_id FOR NO KEY UPDATE;
+    SELECT * INTO v FROM quality.lots WHERE id = p_lot_id;
     IF NOT EXISTS (SELECT 1 FROM quality.lot_status_transitions
                    WHERE action = 'rule_hold' AND from_status = v.status) THEN
         RETURN false;
@@ -215,27 +216,35 @@ BEGIN
     RETURN coalesce(v_failures, '{}');
 END $$;
 
--- Receipts from a supplier not approved for the item's category land on hold.
-CREATE OR REPLACE FUNCTION quality.on_receipt() RETURNS trigger
+-- A lot the ERP has just made: in quarantine, with Lotproof's state; a receipt from a supplier
+-- not approved for the item's category lands on hold. The adapters' triggers call this for
+-- every new lot of the ERP (app/db/sql/erp_*.sql).
+CREATE OR REPLACE FUNCTION quality.lot_received(p_lot_id bigint, p_from_supplier boolean)
+RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v quality.lots;
     v_category text;
     v_status text;
 BEGIN
-    IF NEW.origin <> 'receipt' OR NEW.supplier_id IS NULL THEN
-        RETURN NULL;
+    PERFORM quality._audit_context('lot.receive', 'received into quarantine', NULL);
+    INSERT INTO quality.lot_state (lot_id, status, version, released_once, updated_at)
+    VALUES (p_lot_id, 'quarantine', 0, false, clock_timestamp())
+    ON CONFLICT (lot_id) DO NOTHING;
+    SELECT * INTO v FROM quality.lots WHERE id = p_lot_id;
+    IF NOT p_from_supplier OR v.supplier_id IS NULL THEN
+        RETURN;
     END IF;
-    SELECT category INTO v_category FROM erp.items WHERE id = NEW.item_id;
-    v_status := coalesce(quality.supplier_status(NEW.supplier_id, v_category), 'not approved');
+    SELECT category INTO v_category FROM erp.items WHERE id = v.item_id;
+    v_status := coalesce(quality.supplier_status(v.supplier_id, v_category), 'not approved');
     -- Conditional approval buys with closer inspection: the lot waits in quarantine as usual.
     IF v_status NOT IN ('approved', 'conditional') THEN
-        PERFORM quality._rule_hold(NEW.id, format('Received from supplier %s, which is %s for %s',
-            (SELECT name FROM erp.suppliers WHERE id = NEW.supplier_id), v_status,
+        PERFORM quality._rule_hold(p_lot_id, format('Received from supplier %s, which is %s for %s',
+            (SELECT name FROM erp.suppliers WHERE id = v.supplier_id), v_status,
             replace(v_category, '_', ' ')));
     END IF;
-    RETURN NULL;
 END $$;
 
 CREATE OR REPLACE TRIGGER audit_item_specs AFTER INSERT OR UPDATE OR DELETE ON quality.item_specs
@@ -264,8 +273,7 @@ CREATE OR REPLACE TRIGGER audit_document_requirements AFTER INSERT OR UPDATE OR 
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
 CREATE OR REPLACE TRIGGER document_requirements_kept BEFORE UPDATE OR DELETE ON quality.document_requirements
     FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
-CREATE OR REPLACE TRIGGER lots_receipt_rules AFTER INSERT ON erp.lots
-    FOR EACH ROW EXECUTE FUNCTION quality.on_receipt();
+
 
 GRANT EXECUTE ON FUNCTION
     quality.set_item_specs(integer, jsonb, text),

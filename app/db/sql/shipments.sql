@@ -1,6 +1,6 @@
 -- The ERP asks first: may this lot ship to this customer, and which lots qualify (FEFO).
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- ---------------------------------------------------------------- the ERP asks first
 CREATE OR REPLACE FUNCTION quality.check_shipment(p_lot text, p_customer_id integer, p_qty numeric,
@@ -10,7 +10,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v erp.lots;
+    v quality.lots;
     c erp.customers;
     rule record;
     r text[] := '{}';
@@ -18,7 +18,7 @@ DECLARE
     v_doc text;
     v_life integer;
 BEGIN
-    SELECT * INTO v FROM erp.lots WHERE lot_code = p_lot;
+    SELECT * INTO v FROM quality.lots WHERE lot_code = p_lot;
     IF NOT FOUND THEN
         RETURN QUERY SELECT false, ARRAY[format('no lot %s', p_lot)];
         RETURN;
@@ -87,7 +87,7 @@ AS $$
         SELECT l.id, l.lot_code, l.expiry_date,
                sum(s.qty) - coalesce((SELECT sum(a.qty) FROM erp.allocations a
                                       WHERE a.lot_id = l.id AND a.status = 'open'), 0) AS qty
-        FROM erp.lots l
+        FROM quality.lots l
         JOIN erp.stock s ON s.lot_id = l.id
         JOIN erp.locations loc ON loc.id = s.location_id AND loc.kind NOT IN ('in_transit', 'returns')
         CROSS JOIN rule
@@ -115,70 +115,45 @@ AS $$
     ORDER BY o.expiry_date NULLS LAST, o.lot_code
 $$;
 
-CREATE OR REPLACE FUNCTION quality.guard_allocation() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER  -- reads the company's time zone, which the ERP may not
+-- Why a lot may not leave the building to a customer now (NULL when it may): the ERP's guards
+-- (allocating, shipping; app/db/sql/erp_*.sql) ask it and refuse with its reason. The lot's
+-- Lotproof state is locked against a decision changing it meanwhile.
+CREATE OR REPLACE FUNCTION quality.lot_may_not_leave(p_lot_id bigint, p_customer_id integer)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER  -- reads Lotproof's state, which the ERP may not
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_status text;
-    v_code text;
-    v_expiry date;
+    v quality.lots;
     v_recall text;
-    v_customer integer;
-    v_customer_name text;
 BEGIN
-    IF TG_TABLE_NAME = 'allocations' THEN
-        IF NEW.status = 'cancelled' THEN  -- a record field is looked up only on this table
-            RETURN NEW;
-        END IF;
-    END IF;
-    SELECT status, lot_code, expiry_date INTO v_status, v_code, v_expiry
-    FROM erp.lots WHERE id = NEW.lot_id FOR SHARE;
-    IF v_status IS DISTINCT FROM 'available' THEN
-        RAISE EXCEPTION 'lot % is % and cannot be %', v_code, replace(coalesce(v_status, 'unknown'), '_', ' '),
-            CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
-            USING ERRCODE = '23514';
+    PERFORM 1 FROM quality.lot_state WHERE lot_id = p_lot_id FOR SHARE;
+    SELECT * INTO v FROM quality.lots WHERE id = p_lot_id;
+    IF v.status IS DISTINCT FROM 'available' THEN
+        RETURN format('lot %s is %s', coalesce(v.lot_code, p_lot_id::text),
+                      replace(coalesce(v.status, 'unknown'), '_', ' '));
     END IF;
     -- Expired goods do not leave, even before the expiry check has marked the lot expired.
-    IF v_expiry < quality.today() THEN
-        RAISE EXCEPTION 'lot % expired on % and cannot be %', v_code, v_expiry,
-            CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
-            USING ERRCODE = '23514';
+    IF v.expiry_date < quality.today() THEN
+        RETURN format('lot %s expired on %s', v.lot_code, v.expiry_date);
     END IF;
     -- Nor a lot in a recall, whatever its status (the recall's hold skipped lots with no stock
     -- in hand, and stock can come back: a customer return).
     SELECT r.number INTO v_recall FROM quality.recall_lots rl
     JOIN quality.recalls r ON r.id = rl.recall_id
-    WHERE rl.lot_id = NEW.lot_id AND NOT r.is_mock AND r.state <> 'closed' LIMIT 1;
+    WHERE rl.lot_id = p_lot_id AND NOT r.is_mock AND r.state <> 'closed' LIMIT 1;
     IF v_recall IS NOT NULL THEN
-        RAISE EXCEPTION 'lot % is in recall % and cannot be %', v_code, v_recall,
-            CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
-            USING ERRCODE = '23514';
+        RETURN format('lot %s is in recall %s', v.lot_code, v_recall);
     END IF;
     -- Nor to a customer who excluded the lot or its supplier.
-    IF TG_TABLE_NAME = 'allocations' THEN  -- a record's fields are looked up as it runs
-        SELECT o.customer_id INTO v_customer FROM erp.sales_order_lines ol
-        JOIN erp.sales_orders o ON o.id = ol.order_id WHERE ol.id = NEW.order_line_id;
-    ELSE
-        SELECT sh.customer_id INTO v_customer FROM erp.shipments sh WHERE sh.id = NEW.shipment_id;
+    IF p_customer_id IS NOT NULL AND EXISTS (
+            SELECT 1 FROM quality.customer_rules(p_customer_id) cr
+            WHERE v.lot_code = ANY(cr.excluded_lots) OR v.supplier_id = ANY(cr.excluded_suppliers)) THEN
+        RETURN format('%s does not accept lot %s (an excluded lot or supplier)',
+                      (SELECT name FROM erp.customers WHERE id = p_customer_id), v.lot_code);
     END IF;
-    SELECT c.name INTO v_customer_name FROM erp.customers c WHERE c.id = v_customer;
-    IF v_customer IS NOT NULL AND EXISTS (
-            SELECT 1 FROM quality.customer_rules(v_customer) cr
-            WHERE v_code = ANY(cr.excluded_lots)
-               OR (SELECT supplier_id FROM erp.lots WHERE id = NEW.lot_id) = ANY(cr.excluded_suppliers)) THEN
-        RAISE EXCEPTION '% does not accept lot % (an excluded lot or supplier) and it cannot be %',
-            v_customer_name, v_code,
-            CASE WHEN TG_TABLE_NAME = 'allocations' THEN 'allocated' ELSE 'shipped' END
-            USING ERRCODE = '23514';
-    END IF;
-    RETURN NEW;
+    RETURN NULL;
 END $$;
-
-CREATE OR REPLACE TRIGGER allocations_need_available_lot BEFORE INSERT OR UPDATE OF lot_id, qty ON erp.allocations
-    FOR EACH ROW EXECUTE FUNCTION quality.guard_allocation();
-CREATE OR REPLACE TRIGGER shipment_lines_need_available_lot BEFORE INSERT OR UPDATE OF lot_id, qty ON erp.shipment_lines
-    FOR EACH ROW EXECUTE FUNCTION quality.guard_allocation();
 
 GRANT EXECUTE ON FUNCTION
     quality.check_shipment(text, integer, numeric, date),

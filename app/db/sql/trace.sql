@@ -1,6 +1,6 @@
 -- Forward and backward traceability, one round trip each.
 --
--- requires: audit_trail
+-- requires: audit_trail, lots
 
 -- Forward and backward traceability as database functions: one round trip each, and PL/pgSQL
 -- keeps each statement's plan for the life of the connection (planning the statement costs
@@ -15,7 +15,7 @@ BEGIN
     RETURN (
     WITH RECURSIVE walk(lot_id, depth, path, via, via_qty) AS (
         SELECT l.id, 0, ARRAY[l.id], NULL::text, NULL::numeric
-        FROM erp.lots l WHERE l.lot_code = ANY(p_codes)
+        FROM quality.lots l WHERE l.lot_code = ANY(p_codes)
       UNION ALL
         SELECT g.child_lot_id, w.depth + 1, w.path || g.child_lot_id, g.transformation, g.qty
         FROM walk w JOIN erp.lot_genealogy g ON g.parent_lot_id = w.lot_id
@@ -31,12 +31,12 @@ BEGIN
         SELECT coalesce(json_agg(json_build_object(
             'lot_id', l.id, 'lot_code', l.lot_code, 'depth', t.depth,
             'path', (SELECT array_agg(p.lot_code ORDER BY x.n) FROM unnest(t.path)
-                     WITH ORDINALITY AS x(id, n) JOIN erp.lots p ON p.id = x.id),
+                     WITH ORDINALITY AS x(id, n) JOIN quality.lots p ON p.id = x.id),
             'via', t.via, 'via_qty', t.via_qty, 'item', i.name, 'item_sku', i.sku,
             'status', l.status, 'origin', l.origin, 'supplier', s.name,
             'supplier_lot_code', l.supplier_lot_code, 'uom', i.uom) ORDER BY t.depth, l.lot_code),
             '[]')
-        FROM traced t JOIN erp.lots l ON l.id = t.lot_id JOIN erp.items i ON i.id = l.item_id
+        FROM traced t JOIN quality.lots l ON l.id = t.lot_id JOIN erp.items i ON i.id = l.item_id
         LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
     ),
       'stock', (SELECT coalesce(json_agg(json_build_object(
@@ -48,7 +48,7 @@ BEGIN
                 ORDER BY m.moved_at DESC LIMIT 1) END)
             ORDER BY l.lot_code, site.code, loc.code), '[]')
           FROM traced t JOIN erp.stock st ON st.lot_id = t.lot_id AND st.qty > 0
-          JOIN erp.lots l ON l.id = t.lot_id
+          JOIN quality.lots l ON l.id = t.lot_id
           JOIN erp.locations loc ON loc.id = st.location_id JOIN erp.sites site ON site.id = loc.site_id),
       'shipments', (SELECT coalesce(json_agg(json_build_object(
             'lot_code', l.lot_code, 'shipment', sh.shipment_number, 'customer_code', c.code,
@@ -56,14 +56,16 @@ BEGIN
             'email', c.contact_email, 'shipped_at', sh.shipped_at, 'qty', sl.qty,
             'unit_cost', i.unit_cost) ORDER BY c.name, sh.shipped_at, sh.shipment_number), '[]')
           FROM traced t JOIN erp.shipment_lines sl ON sl.lot_id = t.lot_id
-          JOIN erp.lots l ON l.id = t.lot_id JOIN erp.items i ON i.id = l.item_id
+          JOIN quality.lots l ON l.id = t.lot_id JOIN erp.items i ON i.id = l.item_id
           JOIN erp.shipments sh ON sh.id = sl.shipment_id JOIN erp.customers c ON c.id = sh.customer_id),
       'allocations', (SELECT coalesce(json_agg(json_build_object(
             'allocation_id', a.id, 'lot_code', l.lot_code, 'order', o.order_number,
             'customer', c.name, 'requested', o.requested_date, 'qty', a.qty,
-            'flagged', a.flagged) ORDER BY o.requested_date, o.order_number), '[]')
+            'flagged', EXISTS (SELECT 1 FROM quality.allocation_flags f
+                               WHERE f.allocation_id = a.id))
+            ORDER BY o.requested_date, o.order_number), '[]')
           FROM traced t JOIN erp.allocations a ON a.lot_id = t.lot_id AND a.status = 'open'
-          JOIN erp.lots l ON l.id = t.lot_id
+          JOIN quality.lots l ON l.id = t.lot_id
           JOIN erp.sales_order_lines ol ON ol.id = a.order_line_id
           JOIN erp.sales_orders o ON o.id = ol.order_id JOIN erp.customers c ON c.id = o.customer_id),
       'returns', (SELECT coalesce(json_agg(json_build_object(
@@ -71,7 +73,7 @@ BEGIN
             'returned_at', r.returned_at, 'qty', r.qty, 'reason', r.reason_code)
             ORDER BY r.returned_at), '[]')
           FROM traced t JOIN erp.returns r ON r.lot_id = t.lot_id
-          JOIN erp.lots l ON l.id = t.lot_id JOIN erp.customers c ON c.id = r.customer_id)
+          JOIN quality.lots l ON l.id = t.lot_id JOIN erp.customers c ON c.id = r.customer_id)
     )
     );
 END $fn$;
@@ -85,7 +87,7 @@ BEGIN
     RETURN (
     WITH RECURSIVE walk(lot_id, depth, path, via, via_qty) AS (
         SELECT l.id, 0, ARRAY[l.id], NULL::text, NULL::numeric
-        FROM erp.lots l WHERE l.lot_code = ANY(p_codes)
+        FROM quality.lots l WHERE l.lot_code = ANY(p_codes)
       UNION ALL
         SELECT g.parent_lot_id, w.depth + 1, w.path || g.parent_lot_id, g.transformation, g.qty
         FROM walk w JOIN erp.lot_genealogy g ON g.child_lot_id = w.lot_id
@@ -101,12 +103,12 @@ BEGIN
         SELECT coalesce(json_agg(json_build_object(
             'lot_id', l.id, 'lot_code', l.lot_code, 'depth', t.depth,
             'path', (SELECT array_agg(p.lot_code ORDER BY x.n) FROM unnest(t.path)
-                     WITH ORDINALITY AS x(id, n) JOIN erp.lots p ON p.id = x.id),
+                     WITH ORDINALITY AS x(id, n) JOIN quality.lots p ON p.id = x.id),
             'via', t.via, 'via_qty', t.via_qty, 'item', i.name, 'item_sku', i.sku,
             'status', l.status, 'origin', l.origin, 'supplier', s.name,
             'supplier_lot_code', l.supplier_lot_code, 'uom', i.uom) ORDER BY t.depth, l.lot_code),
             '[]')
-        FROM traced t JOIN erp.lots l ON l.id = t.lot_id JOIN erp.items i ON i.id = l.item_id
+        FROM traced t JOIN quality.lots l ON l.id = t.lot_id JOIN erp.items i ON i.id = l.item_id
         LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
     ),
       'sources', (SELECT coalesce(json_agg(json_build_object(
@@ -114,7 +116,7 @@ BEGIN
             'supplier_lot_code', l.supplier_lot_code, 'receipt', r.receipt_number,
             'received_at', r.received_at, 'po', po.po_number, 'qty', rl.qty)
             ORDER BY l.lot_code), '[]')
-          FROM traced t JOIN erp.lots l ON l.id = t.lot_id
+          FROM traced t JOIN quality.lots l ON l.id = t.lot_id
           LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
           LEFT JOIN erp.receipt_lines rl ON rl.lot_id = l.id
           LEFT JOIN erp.receipts r ON r.id = rl.receipt_id
@@ -128,7 +130,3 @@ GRANT EXECUTE ON FUNCTION
     quality.trace_forward(text[]),
     quality.trace_backward(text[])
 TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
-
--- The genealogy decides what a trace and a recall reach: every change of it is in the trail.
-CREATE OR REPLACE TRIGGER audit_lot_genealogy AFTER INSERT OR UPDATE OR DELETE ON erp.lot_genealogy
-    FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');

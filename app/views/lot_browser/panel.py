@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.models.erp import LOT_STATUSES
+from app.db.lot_status import STATUSES as LOT_STATUSES
 from app.views.lot_browser.detail import LotDetailPanel
 from app.views.lot_browser.model import COLUMNS, LotTableModel
 from app.views.lot_decisions import LotDecisionBar
