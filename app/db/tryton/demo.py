@@ -367,10 +367,12 @@ class _Demo:
             production.save()
             warehouse.production_location = production
             warehouse.save()
-            for location, label in ((warehouse.input_location, "Receiving dock"),
-                                    (warehouse.output_location, "Outbound staging"),
-                                    (warehouse.storage_location, "Storage")):
+            for location, label, suffix in ((warehouse.input_location, "Receiving dock", "IN"),
+                                            (warehouse.output_location, "Outbound staging",
+                                             "OUT"),
+                                            (warehouse.storage_location, "Storage", "STO")):
                 location.name = f"{code} {label}"
+                location.code = f"{code}-{suffix}"
             self.Location.save([warehouse.input_location, warehouse.output_location,
                                 warehouse.storage_location])
             site = _Site(code, name, warehouse, warehouse.storage_location,
@@ -547,8 +549,8 @@ class _Demo:
                 "currency": self.currency_id,
                 "reference": f"SO-{rng.randint(100000, 999999)}",
                 "lines": [("create", [
-                    {"product": self.products[item.id].id, "quantity": qty,
-                     "unit": self.units[item.id],
+                    {"product": self.products[item.id].id, "description": item.name,
+                     "quantity": qty, "unit": self.units[item.id],
                      "unit_price": Decimal(str(item.product.cost_per_uom))}
                     for item, qty in zip(lines, quantities, strict=True)])],
             }))
@@ -796,8 +798,9 @@ class _Demo:
                 "payment_term": self.payment_term.id, "currency": self.currency_id,
                 "reference": f"PO-{customer.code}-{rng.randint(1000, 9999)}",
                 "lines": [("create", [
-                    {"product": self.products[item.id].id, "quantity": qty,
-                     "unit": self.units[item.id], "unit_price": self.list_prices[item.id]}
+                    {"product": self.products[item.id].id, "description": item.name,
+                     "quantity": qty, "unit": self.units[item.id],
+                     "unit_price": self.list_prices[item.id]}
                     for item, qty, _picks in lines])],
             }))
         if not sales:
