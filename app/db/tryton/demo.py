@@ -545,6 +545,7 @@ class _Demo:
                 "party": party.id, "invoice_address": self.addresses[party.id],
                 "warehouse": site.warehouse.id,
                 "purchase_date": when - dt.timedelta(days=rng.randint(7, 30)),
+                "delivery_date": when,
                 "invoice_method": "manual", "payment_term": self.payment_term.id,
                 "currency": self.currency_id,
                 "reference": f"SO-{rng.randint(100000, 999999)}",
@@ -581,7 +582,8 @@ class _Demo:
             shipments.append({
                 "supplier": self.suppliers[supplier.id].id, "warehouse": site.warehouse.id,
                 "warehouse_input": site.input.id, "warehouse_storage": site.storage.id,
-                "effective_date": when, "reference": f"ASN-{rng.randint(10000, 99999)}",
+                "planned_date": when, "effective_date": when,
+                "reference": f"ASN-{rng.randint(10000, 99999)}",
                 "incoming_moves": [("add", move_ids)],
             })
         self._new_lots(lots)
@@ -596,7 +598,7 @@ class _Demo:
                 strict=True):
             for move in self._read("stock.move", row["inventory_moves"], ["lot", "quantity"]):
                 bin_ = rng.choice(site.bins)
-                put_away.append((move["id"], {"to_location": bin_.id}))
+                put_away.append((move["id"], {"to_location": bin_.id, "planned_date": when}))
                 self.ledger.add(lot_by_id[move["lot"]], bin_.id, move["quantity"], when)
         self._write_each("stock.move", put_away)
         self._button("stock.shipment.in", "do", shipment_ids)
@@ -822,6 +824,8 @@ class _Demo:
                 "stock.shipment.out", shipment_ids, ["inventory_moves", "effective_date"]),
                 strict=True):
             when, state, _customer, site, lines, _values = sale
+            # (the planned date stays the one Tryton gives a sale's shipment: the day the sale was
+            # confirmed, when the demo ran; a sale's shipping date may not be in the past)
             if state == "done":
                 changes.append((shipment["id"], {"effective_date": when}))
             picks_of = {self.products[item.id].id: picks for item, _qty, picks in lines}
@@ -889,6 +893,7 @@ class _Demo:
         returned.click("quote")
         returned.click("confirm")
         shipment = returned.shipment_returns[0]
+        shipment.planned_date = when
         shipment.effective_date = when
         for move in shipment.incoming_moves:
             move.lot = self.Lot(lot.id)
@@ -896,6 +901,7 @@ class _Demo:
         shipment.click("receive")
         for move in shipment.inventory_moves:
             move.to_location = original.site.returns_bin
+            move.planned_date = when
         shipment.save()
         shipment.click("do")
         # Returned goods wait in the returns area; the ledger does not offer them again.
