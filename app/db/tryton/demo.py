@@ -237,12 +237,7 @@ class _Demo:
         self.Location = model("stock.location")
         self.LeadTime = model("stock.location.lead_time")
         self.Lot = model("stock.lot")
-        self.Move = model("stock.move")
-        self.ShipmentIn = model("stock.shipment.in")
-        self.ShipmentInternal = model("stock.shipment.internal")
-        self.Purchase = model("purchase.purchase")
         self.Sale = model("sale.sale")
-        self.Production = model("production")
         self.PaymentTerm = model("account.invoice.payment_term")
         self.company = model("company.company").find()[0]
         self.payment_term = self.PaymentTerm.find([("name", "=", PAYMENT_TERM)])[0]
