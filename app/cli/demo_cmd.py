@@ -84,8 +84,9 @@ def _seed_tryton(args: argparse.Namespace, progress: Progress) -> int:
         raise CommandError("--reset is for the built-in ERP; start a Tryton demo in a new "
                            "data folder (LOTPROOF_DATA_DIR) or database")
 
-    def say(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    def say(stage: str, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rTryton: {stage} {done}/{total}   ", end="", file=sys.stderr, flush=True)
 
     with server() as target:
         name = target.admin_url.database or "lotproof"

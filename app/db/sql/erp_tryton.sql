@@ -110,11 +110,14 @@ CREATE OR REPLACE VIEW erp.lots AS
     SELECT l.id::bigint AS id, l.number AS lot_code, l.product::integer AS item_id,
            first_move.supplier_id,
            CASE WHEN first_move.origin = 'receipt' THEN l.number END AS supplier_lot_code,
-           NULL::date AS manufacture_date,  -- Tryton keeps none
+           -- Tryton keeps no manufacture date; its shelf life runs from it
+           (l.shelf_life_expiration_date - t.shelf_life_time)::date AS manufacture_date,
            coalesce(l.expiration_date, l.shelf_life_expiration_date) AS expiry_date,
            coalesce(first_move.origin, 'receipt') AS origin,
            first_move.site_id, l.create_date::timestamptz AS created_at
     FROM public.stock_lot l
+    JOIN public.product_product pp ON pp.id = l.product
+    JOIN public.product_template t ON t.id = pp.template
     LEFT JOIN LATERAL (
         SELECT CASE WHEN src.type = 'supplier' THEN 'receipt'
                     WHEN src.type = 'customer' THEN 'return'

@@ -40,7 +40,8 @@ BEGIN
         LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
     ),
       'stock', (SELECT coalesce(json_agg(json_build_object(
-            'lot_code', l.lot_code, 'site', site.code, 'location', loc.code, 'qty', st.qty,
+            'lot_code', l.lot_code, 'site', coalesce(site.code, loc.code), 'location', loc.code,
+            'qty', st.qty,
             'in_transit', loc.kind = 'in_transit',
             'transfer', CASE WHEN loc.kind = 'in_transit' THEN (
                 SELECT m.reference FROM erp.movements m WHERE m.lot_id = st.lot_id
@@ -49,7 +50,9 @@ BEGIN
             ORDER BY l.lot_code, site.code, loc.code), '[]')
           FROM traced t JOIN erp.stock st ON st.lot_id = t.lot_id AND st.qty > 0
           JOIN quality.lots l ON l.id = t.lot_id
-          JOIN erp.locations loc ON loc.id = st.location_id JOIN erp.sites site ON site.id = loc.site_id),
+          -- goods between sites may be in a location of no site (Tryton's Transit)
+          JOIN erp.locations loc ON loc.id = st.location_id
+          LEFT JOIN erp.sites site ON site.id = loc.site_id),
       'shipments', (SELECT coalesce(json_agg(json_build_object(
             'lot_code', l.lot_code, 'shipment', sh.shipment_number, 'customer_code', c.code,
             'customer', c.name, 'ship_to', sh.ship_to, 'contact', c.contact_name,

@@ -214,6 +214,10 @@ def open_config(target: ServerTarget, dbname: str, *, config_dir: Path | None = 
 def close_database(dbname: str) -> None:
     """End this process's connections to `dbname` and forget its pool of models, so that the
     database can be used as a template, dropped, or opened afresh under the same name."""
+    if "trytond.backend" not in sys.modules:
+        # nothing is open; importing it now would fix trytond's backend before its
+        # configuration is read
+        return
     from trytond import backend
     from trytond.cache import Cache
     from trytond.pool import Pool

@@ -312,7 +312,9 @@ class _Demo:
         accounting = self.Category(name="Goods for resale", accounting=True,
                                    account_expense=accounts["expense"],
                                    account_revenue=accounts["revenue"])
-        categories = {key: self.Category(name=name) for key, name in CATEGORY_NAMES.items()}
+        # the code is Lotproof's category (its specifications and rules are per category)
+        categories = {key: self.Category(name=name, code=key)
+                      for key, name in CATEGORY_NAMES.items()}
         self.Category.save([accounting, *categories.values()])
         uoms = {key: self.Uom.find([("symbol", "=", symbol)])[0]
                 for key, symbol in UOM_SYMBOLS.items()}
