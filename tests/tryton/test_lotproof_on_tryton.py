@@ -279,8 +279,8 @@ def test_a_decided_lot_keeps_its_number_in_tryton(
     config = db.config()
     with pytest.raises(Exception, match=rf"lot {number} is hold: its product, number"):
         config.get_proxy("stock.lot").write([lot], {"number": number + "-X"}, config.context)
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        with connect(db.target.admin_url) as conn:
-            conn.execute("SET ROLE lotproof_inspector")
-            conn.execute("UPDATE quality.lot_state SET status = 'available' WHERE lot_id = %s",
-                         (lot,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), \
+            connect(db.target.admin_url) as conn:
+        conn.execute("SET ROLE lotproof_inspector")
+        conn.execute("UPDATE quality.lot_state SET status = 'available' WHERE lot_id = %s",
+                     (lot,))
