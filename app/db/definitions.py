@@ -179,8 +179,23 @@ def open_tryton_tables(conn: Connection) -> None:
     conn.execute(sql.SQL("GRANT TRIGGER ON public.stock_lot, public.stock_move TO {}").format(
         owner))
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(owner))
-    conn.execute("CREATE INDEX IF NOT EXISTS lotproof_stock_move_lot "
-                 "ON public.stock_move (lot, effective_date) WHERE lot IS NOT NULL")
+    # The views give ids as bigint (as the built-in ERP's are): their predicates are on
+    # `lot::bigint`, which these expression indexes answer (not partial: ANALYZE keeps
+    # statistics of an expression index, which the planner needs to see a lot has few moves).
+    indexes = {
+        "lotproof_stock_move_lot":
+            "ON public.stock_move (lot, effective_date) WHERE lot IS NOT NULL",
+        "lotproof_stock_move_lot_id": "ON public.stock_move ((lot::bigint))",
+        "lotproof_stock_lot_id": "ON public.stock_lot ((id::bigint))",
+        "lotproof_stock_lot_number": "ON public.stock_lot (number)",
+    }
+    made = False
+    for name, definition in indexes.items():
+        if conn.execute("SELECT to_regclass(%s)", (f"public.{name}",)).fetchone() == (None,):
+            conn.execute(f"CREATE INDEX {name} {definition}")
+            made = True
+    if made:
+        conn.execute("ANALYZE public.stock_move, public.stock_lot")
 
 
 def secure(conn: Connection) -> None:

@@ -200,10 +200,16 @@ def test_customer_rules_answer_for_trytons_lots(lotproof_tryton_shared: TrytonDe
     lots of the item in expiry order, none that Lotproof holds back."""
     db = lotproof_tryton_shared
     customer, item = db.rows("""
-        SELECT o.party, sl.product FROM sale_sale o JOIN sale_line sl ON sl.sale = o.id
-        JOIN erp.stock st ON TRUE JOIN quality.lots q ON q.id = st.lot_id
-            AND q.item_id = sl.product AND q.status = 'available' AND st.qty > 0
-        ORDER BY o.id LIMIT 1""")[0]
+        SELECT (SELECT min(o.party) FROM sale_sale o WHERE NOT EXISTS (
+                    SELECT 1 FROM quality.customer_requirements r WHERE r.customer_id = o.party)),
+               q.item_id
+        FROM quality.lots q JOIN erp.stock st ON st.lot_id = q.id
+        JOIN erp.locations loc ON loc.id = st.location_id
+            AND loc.kind NOT IN ('in_transit', 'returns')
+        WHERE q.status = 'available' AND q.expiry_date > current_date + 365
+          AND st.qty > coalesce((SELECT sum(a.qty) FROM erp.allocations a
+                                 WHERE a.lot_id = q.id), 0)
+        ORDER BY q.item_id LIMIT 1""")[0]
     suggested = db.rows("SELECT lot_code, expiry_date FROM quality.suggest_allocation(%s, %s, %s)",
                         item, customer, 1000000)
     assert suggested, "no FEFO suggestion for an item with available stock"
@@ -284,3 +290,38 @@ def test_a_decided_lot_keeps_its_number_in_tryton(
         conn.execute("SET ROLE lotproof_inspector")
         conn.execute("UPDATE quality.lot_state SET status = 'available' WHERE lot_id = %s",
                      (lot,))
+
+
+def test_tryton_cannot_use_a_held_lot_in_a_production(
+        lotproof_tryton: TrytonDemo, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A repack a Tryton user plans with a held lot as its input is refused at assignment."""
+    db = lotproof_tryton
+    lot, number, product, unit, bin_, warehouse, production_location, company = db.rows("""
+        SELECT l.id, l.number, l.product, t.default_uom, st.location_id, w.id,
+               w.production_location, (SELECT min(id) FROM company_company)
+        FROM stock_lot l JOIN product_product p ON p.id = l.product
+        JOIN product_template t ON t.id = p.template
+        JOIN erp.stock st ON st.lot_id = l.id AND st.qty >= 10
+        JOIN stock_location here ON here.id = st.location_id
+        JOIN stock_location w ON w.type = 'warehouse' AND here."left" > w."left"
+            AND here."right" < w."right"
+        JOIN quality.lots q ON q.id = l.id AND q.status = 'available'
+        WHERE w.production_location IS NOT NULL
+        ORDER BY l.id LIMIT 1""")[0]
+    _hold(db, monkeypatch, capsys, str(number))
+    config = db.config()
+    ctx = config.context
+    productions = config.get_proxy("production")
+    [production] = productions.create([{
+        "company": company, "warehouse": warehouse, "location": production_location,
+        "planned_date": dt.date.today(), "planned_start_date": dt.date.today(),
+        "inputs": [("create", [{"product": product, "lot": lot, "quantity": 10, "unit": unit,
+                                "from_location": bin_, "to_location": production_location,
+                                "company": company}])]}], ctx)
+    productions.wait([production], ctx)
+    with pytest.raises(Exception, match=rf"lot {number} is hold and cannot be used in a "
+                                         "production"):
+        productions.assign_try([production], ctx)
+    assert db.rows("SELECT state FROM stock_move WHERE production_input = %s",
+                   production) == [("draft",)]

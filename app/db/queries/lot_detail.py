@@ -95,9 +95,10 @@ def lot_detail(conn: Connection, lot_code: str) -> LotDetail:
         for r in conn.execute(
             text(
                 """
-                SELECT site.code, loc.code, loc.kind, st.qty
+                SELECT coalesce(site.code, loc.code), loc.code, loc.kind, st.qty
                 FROM erp.stock st JOIN erp.locations loc ON loc.id = st.location_id
-                JOIN erp.sites site ON site.id = loc.site_id
+                -- goods between sites may be in a location of no site (Transit in Tryton)
+                LEFT JOIN erp.sites site ON site.id = loc.site_id
                 WHERE st.lot_id = :id AND st.qty <> 0 ORDER BY site.code, loc.code
                 """
             ),

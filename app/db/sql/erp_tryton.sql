@@ -10,6 +10,19 @@
 -- provides: erp
 -- requires: audit_trail
 
+-- The record a Tryton reference ('stock.shipment.out,12') names, when it is of that model;
+-- written so that the planner looks the record up by its id. No SET clause (it would stop the
+-- planner inlining it): every operator and function is named in pg_catalog.
+CREATE OR REPLACE FUNCTION quality.tryton_ref(p_reference text, p_model text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_reference OPERATOR(pg_catalog.~~) (p_model OPERATOR(pg_catalog.||) ',%')
+                THEN pg_catalog.int4(pg_catalog.substr(p_reference,
+                         pg_catalog.strpos(p_reference, ',') OPERATOR(pg_catalog.+) 1)) END
+$$;
+GRANT EXECUTE ON FUNCTION quality.tryton_ref(text, text) TO
+    lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;
+
 -- ------------------------------------------------------------------ places
 -- A location's warehouse is the warehouse whose nested-set interval holds it.
 CREATE OR REPLACE VIEW erp.sites AS
@@ -114,7 +127,11 @@ CREATE OR REPLACE VIEW erp.lots AS
            (l.shelf_life_expiration_date - t.shelf_life_time)::date AS manufacture_date,
            coalesce(l.expiration_date, l.shelf_life_expiration_date) AS expiry_date,
            coalesce(first_move.origin, 'receipt') AS origin,
-           first_move.site_id, l.create_date::timestamptz AS created_at
+           first_move.site_id,
+           -- when it came into the company: its first done move (Tryton's create_date is when
+           -- the record was typed in)
+           coalesce(first_move.effective_date::timestamptz, l.create_date::timestamptz)
+               AS created_at
     FROM public.stock_lot l
     JOIN public.product_product pp ON pp.id = l.product
     JOIN public.product_template t ON t.id = pp.template
@@ -132,7 +149,8 @@ CREATE OR REPLACE VIEW erp.lots AS
                (SELECT w.id FROM public.stock_location dst
                 JOIN public.stock_location w ON w.type = 'warehouse'
                     AND w."left" <= dst."left" AND w."right" >= dst."right"
-                WHERE dst.id = m.to_location ORDER BY w."left" DESC LIMIT 1)::integer AS site_id
+                WHERE dst.id = m.to_location ORDER BY w."left" DESC LIMIT 1)::integer AS site_id,
+               m.effective_date
         FROM public.stock_move m JOIN public.stock_location src ON src.id = m.from_location
         WHERE m.lot = l.id AND m.state = 'done'
         ORDER BY m.effective_date, m.id LIMIT 1) first_move ON true;
@@ -160,17 +178,23 @@ CREATE OR REPLACE VIEW erp.movements AS
                   OR m.shipment LIKE 'stock.shipment.out.return,%' THEN 'putaway'
                 ELSE 'adjustment' END AS kind,
            m.lot::bigint AS lot_id, m.internal_quantity::numeric(14, 3) AS qty,
-           m.from_location::integer AS from_location_id, m.to_location::integer AS to_location_id,
+           -- NULL = outside, as the interface has it: Tryton's supplier, customer, production
+           -- and lost-and-found locations are none of erp.locations (a production's output
+           -- comes from outside, its input goes outside; mass balance and FSMA count on it)
+           CASE WHEN src.type IN ('warehouse', 'storage') THEN m.from_location END::integer
+               AS from_location_id,
+           CASE WHEN dst.type IN ('warehouse', 'storage') THEN m.to_location END::integer
+               AS to_location_id,
            m.effective_date::timestamptz AS moved_at,
            coalesce(
                (SELECT s.number FROM public.stock_shipment_in s
-                WHERE m.shipment = 'stock.shipment.in,' || s.id),
+                WHERE s.id = quality.tryton_ref(m.shipment, 'stock.shipment.in')),
                (SELECT s.number FROM public.stock_shipment_out s
-                WHERE m.shipment = 'stock.shipment.out,' || s.id),
+                WHERE s.id = quality.tryton_ref(m.shipment, 'stock.shipment.out')),
                (SELECT s.number FROM public.stock_shipment_internal s
-                WHERE m.shipment = 'stock.shipment.internal,' || s.id),
+                WHERE s.id = quality.tryton_ref(m.shipment, 'stock.shipment.internal')),
                (SELECT s.number FROM public.stock_shipment_out_return s
-                WHERE m.shipment = 'stock.shipment.out.return,' || s.id),
+                WHERE s.id = quality.tryton_ref(m.shipment, 'stock.shipment.out.return')),
                (SELECT p.number FROM public.production p
                 WHERE p.id = coalesce(m.production_input, m.production_output)),
                m.shipment) AS reference,
@@ -190,21 +214,20 @@ CREATE OR REPLACE VIEW erp.movements AS
     WHERE m.state = 'done' AND m.lot IS NOT NULL;
 
 -- On hand: done moves into a storage location minus those out of it, as Tryton computes it.
+-- Per lot (a lateral query), so that a lookup of some lots reads only their moves.
 CREATE OR REPLACE VIEW erp.stock AS
-    SELECT q.lot_id, q.location_id, sum(q.qty)::numeric(14, 3) AS qty
-    FROM (SELECT m.lot::bigint AS lot_id, m.to_location::integer AS location_id,
-                 m.internal_quantity AS qty
-          FROM public.stock_move m
-          WHERE m.state = 'done' AND m.lot IS NOT NULL
-            AND m.to_location IN (SELECT id FROM public.stock_location WHERE type = 'storage')
-          UNION ALL
-          SELECT m.lot::bigint, m.from_location::integer, -m.internal_quantity
-          FROM public.stock_move m
-          WHERE m.state = 'done' AND m.lot IS NOT NULL
-            AND m.from_location IN (SELECT id FROM public.stock_location WHERE type = 'storage')
-         ) q
-    GROUP BY q.lot_id, q.location_id
-    HAVING sum(q.qty) <> 0;
+    SELECT l.id::bigint AS lot_id, q.location_id, q.qty
+    FROM public.stock_lot l
+    CROSS JOIN LATERAL (
+        SELECT x.location AS location_id, sum(x.qty)::numeric(14, 3) AS qty
+        FROM (SELECT m.to_location AS location, m.internal_quantity AS qty
+              FROM public.stock_move m WHERE m.lot = l.id AND m.state = 'done'
+              UNION ALL
+              SELECT m.from_location, -m.internal_quantity
+              FROM public.stock_move m WHERE m.lot = l.id AND m.state = 'done') x
+        JOIN public.stock_location loc ON loc.id = x.location AND loc.type = 'storage'
+        GROUP BY x.location
+        HAVING sum(x.qty) <> 0) q;
 
 -- ------------------------------------------------------------------ productions
 CREATE OR REPLACE VIEW erp.transformations AS
@@ -244,8 +267,8 @@ CREATE OR REPLACE VIEW erp.purchase_orders AS
 
 CREATE OR REPLACE VIEW erp.purchase_order_lines AS
     SELECT pl.id::integer AS id, pl.purchase::integer AS po_id,
-           row_number() OVER (PARTITION BY pl.purchase ORDER BY pl.sequence, pl.id)::integer
-               AS line_no,
+           (SELECT count(*) FROM public.purchase_line x WHERE x.purchase = pl.purchase
+              AND x.type = 'line' AND x.id <= pl.id)::integer AS line_no,
            pl.product::integer AS item_id, pl.quantity::numeric(14, 3) AS qty
     FROM public.purchase_line pl
     WHERE pl.type = 'line' AND pl.product IS NOT NULL;
@@ -253,8 +276,9 @@ CREATE OR REPLACE VIEW erp.purchase_order_lines AS
 CREATE OR REPLACE VIEW erp.receipts AS
     SELECT s.id::integer AS id, s.number AS receipt_number,
            (SELECT pl.purchase FROM public.stock_move m JOIN public.purchase_line pl
-                ON m.origin = 'purchase.line,' || pl.id
-            WHERE m.shipment = 'stock.shipment.in,' || s.id ORDER BY m.id LIMIT 1)::integer
+                ON pl.id = quality.tryton_ref(m.origin, 'purchase.line')
+            WHERE m.shipment LIKE 'stock.shipment.in,%' AND (SUBSTRING(m.shipment FROM (POSITION(',' IN m.shipment) + 1)))::integer = s.id
+            ORDER BY m.id LIMIT 1)::integer
                AS po_id,
            s.supplier::integer AS supplier_id, s.warehouse::integer AS site_id,
            coalesce(s.effective_date, s.planned_date)::timestamptz AS received_at,
@@ -291,8 +315,8 @@ CREATE OR REPLACE VIEW erp.sales_orders AS
 
 CREATE OR REPLACE VIEW erp.sales_order_lines AS
     SELECT sl.id::integer AS id, sl.sale::integer AS order_id,
-           row_number() OVER (PARTITION BY sl.sale ORDER BY sl.sequence, sl.id)::integer
-               AS line_no,
+           (SELECT count(*) FROM public.sale_line x WHERE x.sale = sl.sale
+              AND x.type = 'line' AND x.id <= sl.id)::integer AS line_no,
            sl.product::integer AS item_id, sl.quantity::numeric(14, 3) AS qty
     FROM public.sale_line sl
     WHERE sl.type = 'line' AND sl.product IS NOT NULL AND sl.quantity > 0;
@@ -307,8 +331,8 @@ CREATE OR REPLACE VIEW erp.allocations AS
            pick.internal_quantity::numeric(14, 3) AS qty,
            'open'::text AS status, pick.write_date::timestamptz AS allocated_at
     FROM public.stock_move pick
-    JOIN public.stock_shipment_out s ON pick.shipment = 'stock.shipment.out,' || s.id
-    JOIN public.stock_move out_move ON pick.origin = 'stock.move,' || out_move.id
+    JOIN public.stock_shipment_out s ON s.id = quality.tryton_ref(pick.shipment, 'stock.shipment.out')
+    JOIN public.stock_move out_move ON out_move.id = quality.tryton_ref(pick.origin, 'stock.move')
     WHERE pick.lot IS NOT NULL AND out_move.origin LIKE 'sale.line,%'
       AND (pick.state = 'assigned'
            OR (pick.state = 'done' AND s.state IN ('picked', 'packed')));
@@ -316,8 +340,9 @@ CREATE OR REPLACE VIEW erp.allocations AS
 CREATE OR REPLACE VIEW erp.shipments AS
     SELECT s.id::integer AS id, s.number AS shipment_number, s.customer::integer AS customer_id,
            (SELECT sl.sale FROM public.stock_move m JOIN public.sale_line sl
-                ON m.origin = 'sale.line,' || sl.id
-            WHERE m.shipment = 'stock.shipment.out,' || s.id ORDER BY m.id LIMIT 1)::integer
+                ON sl.id = quality.tryton_ref(m.origin, 'sale.line')
+            WHERE m.shipment LIKE 'stock.shipment.out,%' AND (SUBSTRING(m.shipment FROM (POSITION(',' IN m.shipment) + 1)))::integer = s.id
+            ORDER BY m.id LIMIT 1)::integer
                AS order_id,
            s.warehouse::integer AS site_id,
            (SELECT nullif(concat_ws(', ', a.street_unstructured, a.postal_code, a.city), '')
@@ -342,7 +367,7 @@ CREATE OR REPLACE VIEW erp.returns AS
     SELECT m.id::bigint AS id, r.number AS rma_number, r.customer::integer AS customer_id,
            (SELECT o.id FROM public.stock_move o
                 JOIN public.stock_location c ON c.id = o.to_location AND c.type = 'customer'
-                JOIN public.stock_shipment_out s ON o.shipment = 'stock.shipment.out,' || s.id
+                JOIN public.stock_shipment_out s ON s.id = quality.tryton_ref(o.shipment, 'stock.shipment.out')
             WHERE o.lot = m.lot AND o.state = 'done' AND s.customer = r.customer
               AND o.effective_date <= m.effective_date
             ORDER BY o.effective_date DESC, o.id DESC LIMIT 1)::bigint AS shipment_line_id,
@@ -350,7 +375,8 @@ CREATE OR REPLACE VIEW erp.returns AS
            m.internal_quantity::numeric(14, 3) AS qty,
            m.effective_date::timestamptz AS returned_at, 'customer_return'::text AS reason_code
     FROM public.stock_move m
-    JOIN public.stock_shipment_out_return r ON m.shipment = 'stock.shipment.out.return,' || r.id
+    JOIN public.stock_shipment_out_return r
+        ON r.id = quality.tryton_ref(m.shipment, 'stock.shipment.out.return')
     JOIN public.stock_location src ON src.id = m.from_location
     WHERE src.type = 'customer' AND m.state = 'done' AND m.lot IS NOT NULL;
 
@@ -417,7 +443,7 @@ BEGIN
     IF v_to = 'customer' OR NEW.shipment LIKE 'stock.shipment.out,%' THEN
         IF NEW.shipment LIKE 'stock.shipment.out,%' THEN
             SELECT s.customer INTO v_customer FROM public.stock_shipment_out s
-            WHERE NEW.shipment = 'stock.shipment.out,' || s.id;
+            WHERE s.id = quality.tryton_ref(NEW.shipment, 'stock.shipment.out');
         END IF;
     ELSIF NOT (v_to = 'production' OR NEW.production_input IS NOT NULL) THEN
         RETURN NEW;

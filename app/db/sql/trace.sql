@@ -5,7 +5,9 @@
 -- Forward and backward traceability as database functions: one round trip each, and PL/pgSQL
 -- keeps each statement's plan for the life of the connection (planning the statement costs
 -- about ten times more than running it). The functions run with the caller's rights: they read
--- only what the person may read. The walk is described in app/db/queries/trace.py.
+-- only what the person may read. The walk is described in app/db/queries/trace.py. What a
+-- traced lot reaches is looked up lot by lot (LATERAL ... OFFSET 0): an ERP's relations may be
+-- views (Tryton's), which the planner would otherwise read whole to join with a few lots.
 CREATE OR REPLACE FUNCTION quality.trace_forward(p_codes text[]) RETURNS json
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -48,7 +50,9 @@ BEGIN
                   AND m.kind = 'transfer_out' AND m.to_location_id = st.location_id
                 ORDER BY m.moved_at DESC LIMIT 1) END)
             ORDER BY l.lot_code, site.code, loc.code), '[]')
-          FROM traced t JOIN erp.stock st ON st.lot_id = t.lot_id AND st.qty > 0
+          FROM traced t
+          CROSS JOIN LATERAL (SELECT x.lot_id, x.location_id, x.qty FROM erp.stock x
+                              WHERE x.lot_id = t.lot_id AND x.qty > 0 OFFSET 0) st
           JOIN quality.lots l ON l.id = t.lot_id
           -- goods between sites may be in a location of no site (Tryton's Transit)
           JOIN erp.locations loc ON loc.id = st.location_id
@@ -58,25 +62,41 @@ BEGIN
             'customer', c.name, 'ship_to', sh.ship_to, 'contact', c.contact_name,
             'email', c.contact_email, 'shipped_at', sh.shipped_at, 'qty', sl.qty,
             'unit_cost', i.unit_cost) ORDER BY c.name, sh.shipped_at, sh.shipment_number), '[]')
-          FROM traced t JOIN erp.shipment_lines sl ON sl.lot_id = t.lot_id
+          FROM traced t
+          CROSS JOIN LATERAL (SELECT x.shipment_id, x.qty FROM erp.shipment_lines x
+                              WHERE x.lot_id = t.lot_id OFFSET 0) sl
           JOIN quality.lots l ON l.id = t.lot_id JOIN erp.items i ON i.id = l.item_id
-          JOIN erp.shipments sh ON sh.id = sl.shipment_id JOIN erp.customers c ON c.id = sh.customer_id),
+          CROSS JOIN LATERAL (SELECT x.shipment_number, x.ship_to, x.shipped_at, x.customer_id
+                              FROM erp.shipments x WHERE x.id = sl.shipment_id OFFSET 0) sh
+          CROSS JOIN LATERAL (SELECT x.code, x.name, x.contact_name, x.contact_email
+                              FROM erp.customers x WHERE x.id = sh.customer_id OFFSET 0) c),
       'allocations', (SELECT coalesce(json_agg(json_build_object(
             'allocation_id', a.id, 'lot_code', l.lot_code, 'order', o.order_number,
             'customer', c.name, 'requested', o.requested_date, 'qty', a.qty,
             'flagged', EXISTS (SELECT 1 FROM quality.allocation_flags f
                                WHERE f.allocation_id = a.id))
             ORDER BY o.requested_date, o.order_number), '[]')
-          FROM traced t JOIN erp.allocations a ON a.lot_id = t.lot_id AND a.status = 'open'
+          FROM traced t
+          CROSS JOIN LATERAL (SELECT x.id, x.order_line_id, x.qty FROM erp.allocations x
+                              WHERE x.lot_id = t.lot_id AND x.status = 'open' OFFSET 0) a
           JOIN quality.lots l ON l.id = t.lot_id
-          JOIN erp.sales_order_lines ol ON ol.id = a.order_line_id
-          JOIN erp.sales_orders o ON o.id = ol.order_id JOIN erp.customers c ON c.id = o.customer_id),
+          CROSS JOIN LATERAL (SELECT x.order_id FROM erp.sales_order_lines x
+                              WHERE x.id = a.order_line_id OFFSET 0) ol
+          CROSS JOIN LATERAL (SELECT x.order_number, x.requested_date, x.customer_id
+                              FROM erp.sales_orders x WHERE x.id = ol.order_id OFFSET 0) o
+          CROSS JOIN LATERAL (SELECT x.name FROM erp.customers x
+                              WHERE x.id = o.customer_id OFFSET 0) c),
       'returns', (SELECT coalesce(json_agg(json_build_object(
             'lot_code', l.lot_code, 'rma', r.rma_number, 'customer', c.name,
             'returned_at', r.returned_at, 'qty', r.qty, 'reason', r.reason_code)
             ORDER BY r.returned_at), '[]')
-          FROM traced t JOIN erp.returns r ON r.lot_id = t.lot_id
-          JOIN quality.lots l ON l.id = t.lot_id JOIN erp.customers c ON c.id = r.customer_id)
+          FROM traced t
+          CROSS JOIN LATERAL (SELECT x.rma_number, x.returned_at, x.qty, x.reason_code,
+                                     x.customer_id
+                              FROM erp.returns x WHERE x.lot_id = t.lot_id OFFSET 0) r
+          JOIN quality.lots l ON l.id = t.lot_id
+          CROSS JOIN LATERAL (SELECT x.name FROM erp.customers x
+                              WHERE x.id = r.customer_id OFFSET 0) c)
     )
     );
 END $fn$;
@@ -121,9 +141,12 @@ BEGIN
             ORDER BY l.lot_code), '[]')
           FROM traced t JOIN quality.lots l ON l.id = t.lot_id
           LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
-          LEFT JOIN erp.receipt_lines rl ON rl.lot_id = l.id
-          LEFT JOIN erp.receipts r ON r.id = rl.receipt_id
-          LEFT JOIN erp.purchase_orders po ON po.id = r.po_id
+          LEFT JOIN LATERAL (SELECT x.receipt_id, x.qty FROM erp.receipt_lines x
+                             WHERE x.lot_id = l.id OFFSET 0) rl ON true
+          LEFT JOIN LATERAL (SELECT x.receipt_number, x.received_at, x.po_id FROM erp.receipts x
+                             WHERE x.id = rl.receipt_id OFFSET 0) r ON true
+          LEFT JOIN LATERAL (SELECT x.po_number FROM erp.purchase_orders x
+                             WHERE x.id = r.po_id OFFSET 0) po ON true
           WHERE NOT EXISTS (SELECT 1 FROM erp.lot_genealogy g WHERE g.child_lot_id = l.id))
     )
     );
