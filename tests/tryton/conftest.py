@@ -1,5 +1,7 @@
 """Tryton on an embedded server of its own: an empty Tryton database (modules and company) and the
-small demo distributor made from a copy of it, each ONCE per test run; each test that wants a
+small demo distributor made from a copy of it, and Lotproof beside a copy of that, each ONCE per
+test run (tests/tryton/templates.py; in a process of its own that starts as soon as the run's
+tests are collected, so that it is done by the time they run); each test that wants a
 database of its own gets a copy of one (CREATE DATABASE ... TEMPLATE, about 1.5 s).
 
 trytond keeps one pool of models and one connection pool per database name for the whole process.
@@ -14,9 +16,10 @@ Without the `tryton` extra these tests skip on a developer's machine and fail in
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,11 +32,10 @@ from psycopg import sql
 from app.db.server import ServerTarget, connect, open_server
 from app.db.tryton import tryton_installed
 from tests.support.ci import skip_unless_ci
+from tests.tryton import templates
+from tests.tryton.templates import BASE, DEMO, DEMO_SEED, LOTPROOF
 
-BASE = "tryton_test_base"
-DEMO = "tryton_test_demo"
-LOTPROOF = "tryton_test_lotproof"
-DEMO_SEED = 1
+__all__ = ["BASE", "DEMO", "DEMO_SEED", "LOTPROOF"]
 _numbers = itertools.count(1)
 
 
@@ -59,7 +61,7 @@ class TrytonDemo(TrytonDatabase):
     report: Any  # TrytonSeedReport
 
 
-def _admin(server: ServerTarget, statement: sql.Composable) -> None:
+def _admin(server: ServerTarget, statement: sql.Composed) -> None:
     with connect(server.admin_url.set(database="postgres"), autocommit=True) as conn:
         conn.execute(statement)
 
@@ -82,32 +84,69 @@ def drop_database(database: TrytonDatabase) -> None:
         sql.Identifier(database.name)))
 
 
-@pytest.fixture(scope="session")
-def tryton_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not tryton_installed():
-        skip_unless_ci("the `tryton` extra is not installed (pip install -e '.[tryton]')")
-    return tmp_path_factory.mktemp("tryton")
-
-
-#: For working on these tests: a server that already holds the three databases below
+#: For working on these tests: a server that already holds the three template databases
 #: (LOTPROOF_TEST_TRYTON_URL, an admin URL), used as it is instead of making them (7 minutes).
 REUSE_URL = os.environ.get("LOTPROOF_TEST_TRYTON_URL")
 
 
-def _exists(server: ServerTarget, name: str) -> bool:
-    with connect(server.admin_url.set(database="postgres"), autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            (name,)).fetchone() is not None
+@dataclass
+class _Background:
+    """The Tryton server of the run and the process making its templates, started as soon as
+    the run's tests are known (pytest_collection_finish) when some of them need Tryton."""
+    server: ServerTarget | None = None
+    config_dir: Path | None = None
+    builder: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
 
 
-def _report_of(server: ServerTarget, name: str) -> Any:
-    from app.db.tryton.demo import TrytonSeedReport, table_counts
+_background = _Background()
 
-    with connect(server.for_database(name).admin_url, autocommit=True) as conn:
-        numbers = tuple(str(n) for (n,) in conn.execute(
-            "SELECT number FROM stock_lot ORDER BY id").fetchall())
-    return TrytonSeedReport(name, "small", DEMO_SEED, dt.date.today(), 0.0,
-                            table_counts(server, name), numbers, {})
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if REUSE_URL or not tryton_installed() or _background.server is not None:
+        return
+    if not any("tests/tryton/" in item.nodeid for item in session.items):
+        return
+    root = Path(tempfile.mkdtemp(prefix="lotproof-tryton-test-"))
+    _background.server = open_server(root / "db", delete_on_stop=True)
+    _background.config_dir = root / "tryton"
+    _background.config_dir.mkdir()
+    _background.log = root / "templates.log"
+    with _background.log.open("wb") as log:
+        _background.builder = subprocess.Popen(
+            [sys.executable, "-m", "tests.tryton.templates",
+             _background.server.admin_url.render_as_string(hide_password=False),
+             str(_background.config_dir)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _background.builder is not None and _background.builder.poll() is None:
+        _background.builder.kill()
+        _background.builder.wait()
+    if _background.server is not None:
+        _background.server.stop()
+        _background.server = None
+
+
+def _templates_ready() -> bool:
+    """Wait for the background build; True when it made the templates."""
+    if _background.builder is None:
+        return bool(REUSE_URL)
+    code = _background.builder.wait()
+    if code != 0:
+        log = _background.log.read_text(errors="replace") if _background.log else ""
+        pytest.fail(f"making the Tryton templates failed (exit {code}):\n{log[-4000:]}")
+    return True
+
+
+@pytest.fixture(scope="session")
+def tryton_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not tryton_installed():
+        skip_unless_ci("the `tryton` extra is not installed (pip install -e '.[tryton]')")
+    if _background.config_dir is not None:
+        return _background.config_dir
+    return tmp_path_factory.mktemp("tryton")
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +155,9 @@ def tryton_server(tryton_config_dir: Path) -> Iterator[ServerTarget]:
         from sqlalchemy.engine import make_url
 
         yield ServerTarget(admin_url=make_url(REUSE_URL))
+        return
+    if _background.server is not None:
+        yield _background.server
         return
     root = Path(tempfile.mkdtemp(prefix="lotproof-tryton-test-"))
     target = open_server(root / "db", delete_on_stop=True)
@@ -126,35 +168,18 @@ def tryton_server(tryton_config_dir: Path) -> Iterator[ServerTarget]:
 @pytest.fixture(scope="session")
 def tryton_base(tryton_server: ServerTarget, tryton_config_dir: Path) -> TrytonDatabase:
     """An empty Tryton database: the demo's modules, the company, its chart and fiscal years."""
-    from app.db.tryton.database import close_database, create_tryton_database
-
-    if REUSE_URL and _exists(tryton_server, BASE):
-        return TrytonDatabase(tryton_server.for_database(BASE), BASE, tryton_config_dir)
-    _admin(tryton_server, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-        sql.Identifier(BASE)))
-    create_tryton_database(tryton_server, BASE, config_dir=tryton_config_dir)
-    close_database(BASE)
+    if not (_templates_ready() and templates.exists(tryton_server, BASE)):
+        templates.build_base(tryton_server, tryton_config_dir)
     return TrytonDatabase(tryton_server.for_database(BASE), BASE, tryton_config_dir)
 
 
 @pytest.fixture(scope="session")
 def tryton_demo(tryton_server: ServerTarget, tryton_base: TrytonDatabase) -> TrytonDemo:
     """The small demo distributor (seed 1, up to yesterday), made once: a template to copy."""
-    from app.db.tryton.database import close_database
-    from app.db.tryton.demo import seed_tryton_demo
-
-    if REUSE_URL and _exists(tryton_server, DEMO):
-        return TrytonDemo(tryton_server.for_database(DEMO), DEMO, tryton_base.config_dir,
-                          _report_of(tryton_server, DEMO))
-    _admin(tryton_server, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-        sql.Identifier(DEMO)))
-    close_database(BASE)
-    _admin(tryton_server, sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-        sql.Identifier(DEMO), sql.Identifier(BASE)))
-    report = seed_tryton_demo(tryton_server, DEMO, scale="small", seed=DEMO_SEED,
-                              as_of=dt.date.today(), config_dir=tryton_base.config_dir)
-    close_database(DEMO)
-    return TrytonDemo(tryton_server.for_database(DEMO), DEMO, tryton_base.config_dir, report)
+    if not (_templates_ready() and templates.exists(tryton_server, DEMO)):
+        templates.build_demo(tryton_server, tryton_base.config_dir)
+    return TrytonDemo(tryton_server.for_database(DEMO), DEMO, tryton_base.config_dir,
+                      templates.demo_report(tryton_server, tryton_base.config_dir))
 
 
 @pytest.fixture
@@ -185,27 +210,10 @@ def tryton_shared(tryton_server: ServerTarget, tryton_demo: TrytonDemo) -> Itera
 def lotproof_tryton_template(tryton_server: ServerTarget, tryton_demo: TrytonDemo) -> TrytonDemo:
     """Lotproof installed beside the small Tryton demo (`LOTPROOF_ERP=tryton lotproof db
     upgrade`), its demo people enrolled and its demo quality history made on Tryton's lots."""
-    from app.db import migrate
-    from app.db.demo.load import ensure_demo_users
-    from app.db.engine import make_engine
-    from app.db.tryton.database import close_database
-    from app.workflows.demo_history import add_quality_history
-
-    if REUSE_URL and _exists(tryton_server, LOTPROOF):
-        return TrytonDemo(tryton_server.for_database(LOTPROOF), LOTPROOF,
-                          tryton_demo.config_dir, tryton_demo.report)
-    _admin(tryton_server, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-        sql.Identifier(LOTPROOF)))
-    close_database(DEMO)
-    _admin(tryton_server, sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-        sql.Identifier(LOTPROOF), sql.Identifier(DEMO)))
-    target = tryton_server.for_database(LOTPROOF)
-    engine = make_engine(target.admin_url)
-    migrate.upgrade(engine, erp="tryton")
-    ensure_demo_users(engine)
-    engine.dispose()
-    add_quality_history(target, seed=DEMO_SEED)
-    return TrytonDemo(target, LOTPROOF, tryton_demo.config_dir, tryton_demo.report)
+    if not (_templates_ready() and templates.exists(tryton_server, LOTPROOF)):
+        templates.build_lotproof(tryton_server, tryton_demo.config_dir)
+    return TrytonDemo(tryton_server.for_database(LOTPROOF), LOTPROOF, tryton_demo.config_dir,
+                      tryton_demo.report)
 
 
 @pytest.fixture

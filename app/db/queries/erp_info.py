@@ -14,7 +14,7 @@ COUNTED = ("sites", "locations", "items", "suppliers", "customers", "lots", "mov
 
 def erp_info(conn: Connection) -> dict[str, str | int]:
     settings: dict[str, str] = dict(conn.execute(text(
-        "SELECT key, value FROM quality.settings WHERE key = 'erp_adapter'")).tuples().all())
+        "SELECT key, value FROM quality.settings WHERE key = 'erp_adapter'")).all())
     facts: dict[str, str | int] = {"erp": settings.get("erp_adapter",
                                                         definitions.DEFAULT_ADAPTER)}
     for relation in COUNTED:
