@@ -205,12 +205,16 @@ def main() -> None:
         target = server.for_database(name)
         with connect(target.admin_url) as conn:
             counts, stride = replicate(conn, args.copies)
+        made = time.perf_counter() - started
         engine = make_engine(target.admin_url)
+        installing = time.perf_counter()
         migrate.upgrade(engine, erp="tryton")
         engine.dispose()
+        print(f"Lotproof installed beside it (db upgrade, adopting every lot) in "
+              f"{time.perf_counter() - installing:.0f} s")
         print(f"data: {counts['stock_lot']:,} lots, {counts['stock_move']:,} moves, "
               f"{counts['stock_shipment_out']:,} customer shipments, "
-              f"{counts['production']:,} productions (made in {time.perf_counter() - started:.0f} s)")
+              f"{counts['production']:,} productions (made in {made:.0f} s)")
         config = open_config(target, name, config_dir=work)
         rows = []
         with connect(target.admin_url) as conn:

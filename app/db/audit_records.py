@@ -134,9 +134,33 @@ def triggers_in_place(conn: Connection) -> list[ChainProblem]:
     audited = set(conn.execute(text("""
         SELECT c.oid::regclass::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
         WHERE t.tgfoid = 'audit.log_change()'::regprocedure AND t.tgenabled <> 'D'""")).scalars())
-    return [ChainProblem(None, f"{table} is no longer recorded by the audit trail (its trigger "
-                               "was dropped or disabled)")
-            for table, _k, _s, _all in AUDITED if table not in audited]
+    problems = [ChainProblem(None, f"{table} is no longer recorded by the audit trail (its "
+                                   "trigger was dropped or disabled)")
+                for table, _k, _s, _all in AUDITED if table not in audited]
+    return problems + erp_guards_in_place(conn)
+
+
+#: The triggers Lotproof puts on Tryton's tables: the account owning those tables could drop or
+#: disable them, and Tryton would then ship held lots or receive lots Lotproof never hears of.
+TRYTON_GUARDS = (("public.stock_move", "lotproof_move_guard"),
+                 ("public.stock_move", "lotproof_move_received"),
+                 ("public.stock_lot", "lotproof_lot_made"),
+                 ("public.stock_lot", "lotproof_lot_decided_keep"))
+
+
+def erp_guards_in_place(conn: Connection) -> list[ChainProblem]:
+    adapter = conn.execute(text(
+        "SELECT value FROM quality.settings WHERE key = 'erp_adapter'")).scalar()
+    if adapter != "tryton":
+        return []
+    enabled = set(conn.execute(text("""
+        SELECT t.tgrelid::regclass::text || ' ' || t.tgname FROM pg_trigger t
+        WHERE t.tgname LIKE 'lotproof%' AND t.tgenabled <> 'D'""")).scalars())
+    return [ChainProblem(None, f"Lotproof's guard {name} on Tryton's {table.split('.')[-1]} was "
+                               "dropped or disabled: run `lotproof db upgrade`, and check what "
+                               "Tryton did meanwhile")
+            for table, name in TRYTON_GUARDS if f"{table.removeprefix('public.')} {name}"
+            not in enabled and f"{table} {name}" not in enabled]
 
 
 def records_as_recorded(conn: Connection) -> list[ChainProblem]:

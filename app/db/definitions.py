@@ -133,6 +133,11 @@ def apply(conn: Connection, only: tuple[str, ...] | None = None) -> None:
         conn.execute("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
         conn.execute(area.text, prepare=False)  # type: ignore[call-overload]  # several statements
         conn.execute("RESET ROLE")
+    if only is None and adapter == "tryton":
+        # `secure` made the trail's chain-head trigger immediate (to move ownership); for many
+        # adopted lots it must run at commit again, or every row rewrites the head row
+        conn.execute("SET CONSTRAINTS ALL DEFERRED")
+        conn.execute("SELECT quality.tryton_adopt_lots()")
     if only is None:
         conn.execute("SELECT quality._audit_context('schema.definitions', "
                      "'database definitions applied', NULL)")

@@ -325,3 +325,20 @@ def test_tryton_cannot_use_a_held_lot_in_a_production(
         productions.assign_try([production], ctx)
     assert db.rows("SELECT state FROM stock_move WHERE production_input = %s",
                    production) == [("draft",)]
+
+
+def test_audit_verify_holds_on_tryton_and_names_a_disabled_guard(
+        lotproof_tryton: TrytonDemo, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The trail of the Tryton demo verifies (Tryton's lots adopted, receipts, decisions); the
+    account owning Tryton's tables can disable Lotproof's guard on stock_move, and
+    `lotproof audit verify` then says so."""
+    db = lotproof_tryton
+    code, out = _cli(db, monkeypatch, capsys, "audit", "verify")
+    assert code == 0 and "audit trail intact" in out, out
+    with connect(db.target.admin_url) as conn:
+        conn.execute("ALTER TABLE stock_move DISABLE TRIGGER lotproof_move_guard")
+    code = main(["audit", "verify"])
+    out = "".join(capsys.readouterr())
+    assert code == 1
+    assert "lotproof_move_guard on Tryton's stock_move was dropped or disabled" in out, out

@@ -518,8 +518,9 @@ CREATE OR REPLACE TRIGGER lotproof_moves_notify AFTER UPDATE ON public.stock_mov
     EXECUTE FUNCTION quality.tryton_lots_notify();
 
 -- Lots Tryton had before Lotproof was installed beside it (or made while its triggers were
--- away) come in as Tryton held them: in use, so available; the trail says so. Run at every
--- upgrade; a lot Lotproof knows is left as it is.
+-- away) come in as Tryton held them: in use, so available; the trail says so. Run at the end
+-- of every upgrade, once every audit trigger is in place (app/db/definitions.py); a lot
+-- Lotproof knows is left as it is.
 CREATE OR REPLACE FUNCTION quality.tryton_adopt_lots() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -537,5 +538,3 @@ BEGIN
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END $$;
-
-SELECT quality.tryton_adopt_lots();
