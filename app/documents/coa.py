@@ -24,7 +24,7 @@ from app.documents.fields_common import (
 from app.documents.layout import LABELLED, Found, PageCells, find_labelled
 from app.documents.model import BBox, Document, Method, Word
 from app.documents.provenance import Field, from_words
-from app.documents.specs import parse_result, parse_spec, stated_pass
+from app.documents.specs import normalise_unit, parse_result, parse_spec, stated_pass
 from app.documents.tables import RawRow, read_tables
 
 _TITLE = re.compile(
@@ -49,6 +49,8 @@ class ResultRow:
     bbox: BBox
     confidence: float
     read_by: Method
+    qualifier: str | None = None  # "<" or ">": the result is a bound ("<0.05"), not a value
+    doubt: str | None = None  # why the confidence was lowered, for the reviewer
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,8 @@ class ResultRow:
             "result": self.result,
             "value": self.value,
             "unit": self.unit,
+            "qualifier": self.qualifier,
+            "doubt": self.doubt,
             "pass": self.passed,
             "page": self.page,
             "bbox": [round(v, 2) for v in self.bbox],
@@ -237,7 +241,23 @@ def _build(raw: RawRow) -> ResultRow | None:
     else:
         specification = spec_min = spec_max = spec_text = spec_unit = None
     parsed = parse_result(result)
-    unit = raw.text("unit").strip() or parsed.unit or spec_unit or hint
+    unit_cell = raw.text("unit").strip()
+    unit: str | None
+    if unit_cell:
+        unit, unit_read = normalise_unit(unit_cell)
+    else:
+        unit, unit_read = parsed.unit or spec_unit or hint, "known"
+    confidence, doubt = raw.confidence, None
+    if unit_read == "unknown":
+        confidence, doubt = min(confidence, 0.5), f"unit {unit_cell!r} is not a known unit"
+    elif unit_read == "repaired":
+        confidence, doubt = min(confidence, 0.6), f"unit read as {unit_cell!r}, taken as {unit}"
+    if (raw.method == "ocr" and parsed.qualifier is None and parsed.value is not None
+            and parsed.value in (spec_min, spec_max)):
+        # OCR drops a leading "<" or ">" easily; a result exactly at its limit is where that
+        # matters most
+        confidence = min(confidence, 0.6)
+        doubt = doubt or "a scanned result exactly at its limit: check it has no < or >"
     status = raw.text("status").strip()
     passed = stated_pass(status) if status else stated_pass(result)
     return ResultRow(
@@ -253,8 +273,10 @@ def _build(raw: RawRow) -> ResultRow | None:
         passed=passed,
         page=raw.page,
         bbox=raw.bbox,
-        confidence=raw.confidence,
+        confidence=confidence,
         read_by=raw.method,
+        qualifier=parsed.qualifier,
+        doubt=doubt,
     )
 
 

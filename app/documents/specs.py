@@ -70,6 +70,25 @@ def _unit(text: str | None) -> str | None:
     return re.sub(r"\s+", "", text)
 
 
+_UNIT_FULL = re.compile(rf"^(?:{_UNIT})$", re.IGNORECASE)
+_UNIT_JUNK = re.compile(r"^[\s_.,;:'`~|]+|[\s_.,;:'`~|]+$")
+
+
+def normalise_unit(text: str) -> tuple[str | None, str]:
+    """A unit cell against the unit vocabulary: (the unit, how it was read), where how is
+    'known' (as written), 'repaired' (known once stray punctuation is taken off: OCR's "ppm_",
+    "%..") or 'unknown' (kept as written, for a person to check)."""
+    compact = _unit(text)
+    if not compact:
+        return None, "known"
+    if _UNIT_FULL.match(compact):
+        return compact, "known"
+    cleaned = _UNIT_JUNK.sub("", compact)
+    if cleaned and _UNIT_FULL.match(cleaned):
+        return cleaned, "repaired"
+    return compact, "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Spec:
     text: str

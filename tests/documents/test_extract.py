@@ -42,7 +42,7 @@ def test_json_shape(coa: Extraction) -> None:
     row = data["results"][0]
     assert set(row) == {
         "test", "method", "specification", "spec_min", "spec_max", "spec_text", "result",
-        "value", "unit", "pass", "page", "bbox",
+        "value", "unit", "qualifier", "doubt", "pass", "page", "bbox",
     }
     details = json.loads(json.dumps(coa.details_json_dict()))
     assert details["kind_confidence"] > 0.5

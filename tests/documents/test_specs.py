@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.documents.specs import parse_result, parse_spec, stated_pass
+from app.documents.specs import normalise_unit, parse_result, parse_spec, stated_pass
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,12 @@ def test_stated_pass() -> None:
     assert stated_pass("FAIL") is False
     assert stated_pass("Does not comply") is False
     assert stated_pass("99.1") is None
+
+
+@pytest.mark.parametrize(("cell", "unit", "how"), [
+    ("ppm", "ppm", "known"), ("mg / kg", "mg/kg", "known"), ("cfu/g", "cfu/g", "known"),
+    ("ppm_", "ppm", "repaired"), ("%..", "%", "repaired"), ("'ppb", "ppb", "repaired"),
+    ("pH_1", "pH_1", "unknown"), ("Xq", "Xq", "unknown"), ("", None, "known"),
+])
+def test_units_are_read_against_the_vocabulary(cell: str, unit: str | None, how: str) -> None:
+    assert normalise_unit(cell) == (unit, how)

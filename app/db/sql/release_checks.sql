@@ -103,9 +103,24 @@ BEGIN
                                   r.unit, s.unit);
                 RETURN NEXT;
             -- A limit with no minimum still means a quantity: a negative result is no result.
+            -- A censored result ("<0.05", "> 10^6") is a bound, not a value: below a number it
+            -- cannot show a minimum, above one it cannot show a maximum.
+            ELSIF quality.result_bound(r.result_text) = '<' AND s.min_value IS NOT NULL THEN
+                test := s.test;
+                problem := format('%s: result "%s" only says it is below %s %s, which does not show the minimum %s %s',
+                                  s.test, r.result_text, r.value, coalesce(r.unit, ''),
+                                  s.min_value, coalesce(s.unit, ''));
+                RETURN NEXT;
+            ELSIF quality.result_bound(r.result_text) = '>' AND s.max_value IS NOT NULL THEN
+                test := s.test;
+                problem := format('%s: result "%s" only says it is above %s %s, which does not show the maximum %s %s',
+                                  s.test, r.result_text, r.value, coalesce(r.unit, ''),
+                                  s.max_value, coalesce(s.unit, ''));
+                RETURN NEXT;
             ELSIF v < coalesce(s.min_value, 0) OR v > s.max_value THEN
                 test := s.test;
-                problem := format('%s: %s %s is outside the spec %s %s', s.test, r.value,
+                problem := format('%s: %s%s %s is outside the spec %s %s', s.test,
+                                  coalesce(quality.result_bound(r.result_text), ''), r.value,
                                   coalesce(r.unit, ''), concat_ws(' – ', s.min_value, s.max_value),
                                   coalesce(s.unit, ''));
                 RETURN NEXT;
@@ -119,6 +134,16 @@ BEGIN
         END IF;
     END LOOP;
 END $$;
+
+-- The bound a result states ("<0.05", "≤ 10", "> 10^6"): '<', '>' or NULL for a plain value.
+-- Read from the result as the document gave it, which is stored unchanged.
+CREATE OR REPLACE FUNCTION quality.result_bound(p_result text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN btrim(p_result) ~ '^(<|≤|⩽|=<)' THEN '<'
+                WHEN btrim(p_result) ~ '^(>|≥|⩾|=>)' THEN '>' END
+$$;
 
 -- COA results reach a lot through the documents linked to it (one COA may cover several lots).
 CREATE OR REPLACE FUNCTION quality.lot_results(p_lot_id bigint) RETURNS SETOF quality.coa_results
@@ -270,6 +295,7 @@ GRANT EXECUTE ON FUNCTION
     quality.meets_text_requirement(text, text),
     quality.lot_results(bigint),
     quality.convert_unit(numeric, text, text),
+    quality.result_bound(text),
     quality.supplier_status(integer, text),
     quality.required_documents_for(bigint),
     quality.rule_versions_for(bigint)
