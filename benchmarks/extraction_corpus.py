@@ -34,6 +34,9 @@ SDS_FIELDS = (
     "kind", "product_name", "revision_date", "signal_word", "un_number", "cas_numbers",
     "h_statements",
 )
+#: fields with one value (not lists), where a confident wrong value misleads the most
+SCALAR_FIELDS = ("product_name", "lot_number", "manufacture_date", "expiry_date",
+                 "revision_date", "signal_word", "un_number")
 _NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")
 
 
@@ -131,6 +134,9 @@ def main() -> None:
                                                    "scan": defaultdict(lambda: [0, 0])}
     per_file: list[tuple[str, str, str]] = []
     misses: list[str] = []
+    # confident mistakes: a scalar field read, wrong, and given confidence >= 0.9
+    scalar_fields = scalar_confident_wrong = 0
+    confident_wrong: list[str] = []
     for name, got, error, seconds, methods in outcomes:
         label = labels[name]
         group = "scan" if ("_scan" in name or "_badtext" in name) else "text"
@@ -142,6 +148,14 @@ def main() -> None:
                 value = None if got is None else (got["kind"] if field_name == "kind" else
                                                   got["fields"].get(field_name, {}).get("value"))
                 misses.append(f"{name}: {field_name} expected {label.get(field_name)!r} got {value!r}")
+            read = None if got is None else got["fields"].get(field_name)
+            if field_name in SCALAR_FIELDS and label.get(field_name) is not None:
+                scalar_fields += 1
+                if (not ok and read is not None and read.get("value") not in (None, "")
+                        and (read.get("confidence") or 0) >= 0.9):
+                    scalar_confident_wrong += 1
+                    confident_wrong.append(f"{name}: {field_name} {read.get('value')!r} "
+                                           f"at {read.get('confidence'):.2f}")
             tally = per_field[group][field_name]
             tally[0] += int(ok)
             tally[1] += 1
@@ -168,6 +182,10 @@ def main() -> None:
         rows.append(("ALL FIELDS (excl. rows)", pct(fields_r, fields_t), f"{fields_r}/{fields_t}"))
         rows.append(("ALL incl. result rows", pct(all_r, all_t), f"{all_r}/{all_t}"))
         print_table(f"{title}: accuracy per field", rows, ("field", "accuracy", "right"))
+    print(f"\nScalar fields wrong with confidence >= 0.9: {scalar_confident_wrong} of "
+          f"{scalar_fields} ({pct(scalar_confident_wrong, scalar_fields)})")
+    for line in confident_wrong:
+        print("  ", line)
     print("\nPer file (T = text-layer page, O = OCR'd page)")
     for name, accuracy, note in per_file:
         print(f"  {name:<48} {accuracy:>7}  {note}")
