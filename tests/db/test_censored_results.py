@@ -73,6 +73,8 @@ def test_a_censored_result_keeps_its_qualifier_and_cannot_show_a_minimum(
 
     outcome = documents.ingest(inspector, path, lot_code=lot)
     review = documents.review(inspector, outcome.document_id)
+    assay = next(r for r in review.results if r.test == "Assay")
+    assert (assay.bound, assay.shown_result) == ("<", "<99.9")  # as the review screen shows it
     for f in review.fields:
         documents.confirm_field(inspector, f.id)
     for r in review.results:

@@ -61,6 +61,16 @@ class ResultLine:
     confirmed_by: str | None
     corrected_by: str | None
     correction_reason: str | None
+    bound: str | None = None  # "<" or ">": the result is a bound ("<0.05"), not a value
+    doubt: str | None = None  # why the reader gave it a low confidence
+
+    @property
+    def shown_result(self) -> str:
+        """The result as a person reads it: the bound kept ("<0.05")."""
+        if self.value is None:
+            return self.result_text or ""
+        number = f"{self.value.normalize():f}" if isinstance(self.value, Decimal) else str(self.value)
+        return f"{self.bound or ''}{number}"
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,8 @@ def review(conn: Connection, document_id: int) -> DocumentReview | None:
         {"id": document_id})]
     results = [ResultLine(*r) for r in conn.execute(text("""
         SELECT id, test, method, specification, value, unit, result_text, stated_pass, page,
-               bbox, confidence, confirmed_by, corrected_by, correction_reason
+               bbox, confidence, confirmed_by, corrected_by, correction_reason,
+               quality.result_bound(result_text), original ->> 'doubt'
         FROM quality.coa_results WHERE document_id = :id ORDER BY id"""), {"id": document_id})]
     links = list(conn.execute(text("""
         SELECT coalesce('lot ' || l.lot_code, 'item ' || i.sku || ' ' || i.name,

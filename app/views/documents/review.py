@@ -249,13 +249,14 @@ class DocumentReviewDialog(QDialog):
             state = ("corrected" if row.corrected_by else
                      "confirmed" if row.confirmed_by else "to check")
             stated = "" if row.stated_pass is None else ("pass" if row.stated_pass else "FAIL")
-            values = [row.test, row.specification or "",
-                      _shown(row.value) if row.value is not None else (row.result_text or ""),
+            values = [row.test, row.specification or "", row.shown_result,
                       row.unit or "", stated, state]
             for c, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if (row.confidence or 0) < LOW_CONFIDENCE and not row.confirmed_by:
                     item.setBackground(WEAK)
+                if row.doubt:
+                    item.setToolTip(f"Check: {row.doubt}")
                 self.results.setItem(r, c, item)
 
     # ------------------------------------------------------------- pages and highlights
