@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from app.documents.model import Line, Word
@@ -30,9 +31,58 @@ def group_lines(words: Sequence[Word]) -> list[Line]:
             rows.append([word])
             centers.append(mid)
             heights.append(word.height)
-    lines = [Line(tuple(sorted(row, key=lambda w: w.x0))) for row in rows]
+    lines = [Line(tuple(join_letter_spacing(sorted(row, key=lambda w: w.x0)))) for row in rows]
     lines.sort(key=lambda line: (line.top, line.x0))
     return lines
+
+
+def join_letter_spacing(words: Sequence[Word]) -> list[Word]:
+    """Letter-spaced text ("C O C O N U T  W A T E R") read as one letter a word: a run of at
+    least three single letters, each closer to the next than half the letter height, becomes
+    one word; within the run a gap twice the usual one still separates words."""
+    out: list[Word] = []
+    run: list[Word] = []
+
+    def close() -> bool:
+        return (len(run) >= 2 and run[-1].text.isalpha() and len(run[-1].text) == 1
+                and run[-1].x0 - run[-2].x1 <= 0.5 * max(run[-1].height, run[-2].height))
+
+    def flush() -> None:
+        if len(run) < 3:
+            out.extend(run)
+        else:
+            gaps = sorted(b.x0 - a.x1 for a, b in itertools.pairwise(run))
+            usual = max(gaps[len(gaps) // 2], 0.5)
+            piece = [run[0]]
+            for a, b in itertools.pairwise(run):
+                if b.x0 - a.x1 > 2 * usual:
+                    out.append(_merge(piece))
+                    piece = []
+                piece.append(b)
+            out.append(_merge(piece))
+        run.clear()
+
+    for word in words:
+        if len(word.text) == 1 and word.text.isalpha():
+            run.append(word)
+            if len(run) >= 2 and not close():
+                last = run.pop()
+                flush()
+                run.append(last)
+            continue
+        flush()
+        out.append(word)
+    flush()
+    return out
+
+
+def _merge(words: list[Word]) -> Word:
+    if len(words) == 1:
+        return words[0]
+    first = words[0]
+    return Word("".join(w.text for w in words), first.x0, min(w.top for w in words),
+                words[-1].x1, max(w.bottom for w in words), min(w.confidence for w in words),
+                first.method, first.page)
 
 
 def split_segments(line: Line, gap_factor: float = 1.2) -> list[Line]:
