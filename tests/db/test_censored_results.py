@@ -17,6 +17,7 @@ from app.documents.extract import extract_bytes
 from app.workflows import decisions, documents
 from app.workflows.session import UserSession, login
 from tests.conftest import DEMO_PASSWORDS
+from tests.support.coa_files import quarantine_lot_for_coa
 
 
 @pytest.fixture
@@ -36,18 +37,8 @@ def verifier(db: ServerTarget) -> Iterator[UserSession]:
 def _censored_coa(owner: Engine, folder: Path) -> tuple[Path, str]:
     """A COA for a quarantined lot of an item with an assay minimum, whose assay is reported
     only as "<" a number above that minimum, and whose max-limited test is "<" its limit."""
-    with owner.connect() as conn:
-        code, supplier_lot, product, supplier, category, made, expires = conn.execute(text("""
-            SELECT l.lot_code, l.supplier_lot_code, i.name, s.name, i.category,
-                   l.manufacture_date, l.expiry_date
-            FROM quality.lots l JOIN erp.items i ON i.id = l.item_id
-            JOIN erp.suppliers s ON s.id = l.supplier_id
-            WHERE l.status = 'quarantine' AND l.origin = 'receipt'
-              AND i.category IN ('nutraceutical', 'industrial_chemical')
-              AND NOT EXISTS (SELECT 1 FROM quality.document_links k WHERE k.lot_id = l.id)
-              AND (SELECT count(*) FROM quality.lots o
-                   WHERE o.supplier_lot_code = l.supplier_lot_code) = 1
-            ORDER BY l.id LIMIT 1""")).one()
+    code, supplier_lot, product, supplier, category, made, expires = quarantine_lot_for_coa(
+        owner, categories=("nutraceutical", "industrial_chemical"))
     rows = []
     for row in coa_rows(random.Random(5), category, out_of_spec=False):
         if row.test == "Assay":
