@@ -22,6 +22,7 @@ import os
 import re
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,50 @@ def row_right(sample: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
     return False
 
 
+@dataclass
+class DocumentScore:
+    """One document scored: each labelled field right or not, each sample row, and the scalar
+    fields read wrong with confidence >= 0.9 (a confident mistake)."""
+
+    fields: dict[str, bool] = field(default_factory=dict)
+    rows: list[bool] = field(default_factory=list)
+    scalar: int = 0
+    confident_wrong: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def right(self) -> int:
+        return sum(self.fields.values()) + sum(self.rows)
+
+    @property
+    def total(self) -> int:
+        return len(self.fields) + len(self.rows)
+
+
+def score_document(name: str, label: dict[str, Any], got: dict[str, Any] | None) -> DocumentScore:
+    scored = DocumentScore()
+    for field_name in COA_FIELDS if label["kind"] == "coa" else SDS_FIELDS:
+        ok = got is not None and field_right(field_name, label, got)
+        scored.fields[field_name] = ok
+        read = None if got is None else got["fields"].get(field_name)
+        if not ok:
+            value = None if got is None else (got["kind"] if field_name == "kind" else
+                                              (read or {}).get("value"))
+            scored.misses.append(f"{name}: {field_name} expected {label.get(field_name)!r} got {value!r}")
+        if field_name in SCALAR_FIELDS and label.get(field_name) is not None:
+            scored.scalar += 1
+            if (not ok and read is not None and read.get("value") not in (None, "")
+                    and (read.get("confidence") or 0) >= 0.9):
+                scored.confident_wrong.append(f"{name}: {field_name} {read.get('value')!r} "
+                                              f"at {read.get('confidence'):.2f}")
+    for sample in label.get("results_sample", []):
+        ok = got is not None and row_right(sample, got["results"])
+        scored.rows.append(ok)
+        if not ok:
+            scored.misses.append(f"{name}: row p{sample['page']} {sample['test']!r}={sample['result']!r}")
+    return scored
+
+
 def _job(item: tuple[str, str]) -> tuple[str, dict[str, Any] | None, str | None, float, list[str]]:
     name, path = item
     started = time.perf_counter()
@@ -134,44 +179,25 @@ def main() -> None:
                                                    "scan": defaultdict(lambda: [0, 0])}
     per_file: list[tuple[str, str, str]] = []
     misses: list[str] = []
-    # confident mistakes: a scalar field read, wrong, and given confidence >= 0.9
     scalar_fields = scalar_confident_wrong = 0
     confident_wrong: list[str] = []
     for name, got, error, seconds, methods in outcomes:
-        label = labels[name]
+        scored = score_document(name, labels[name], got)
         group = "scan" if ("_scan" in name or "_badtext" in name) else "text"
-        fields = COA_FIELDS if label["kind"] == "coa" else SDS_FIELDS
-        right = total = 0
-        for field_name in fields:
-            ok = got is not None and field_right(field_name, label, got)
-            if not ok:
-                value = None if got is None else (got["kind"] if field_name == "kind" else
-                                                  got["fields"].get(field_name, {}).get("value"))
-                misses.append(f"{name}: {field_name} expected {label.get(field_name)!r} got {value!r}")
-            read = None if got is None else got["fields"].get(field_name)
-            if field_name in SCALAR_FIELDS and label.get(field_name) is not None:
-                scalar_fields += 1
-                if (not ok and read is not None and read.get("value") not in (None, "")
-                        and (read.get("confidence") or 0) >= 0.9):
-                    scalar_confident_wrong += 1
-                    confident_wrong.append(f"{name}: {field_name} {read.get('value')!r} "
-                                           f"at {read.get('confidence'):.2f}")
+        for field_name, ok in scored.fields.items():
             tally = per_field[group][field_name]
             tally[0] += int(ok)
             tally[1] += 1
-            right += int(ok)
-            total += 1
-        for sample in label.get("results_sample", []):
-            ok = got is not None and row_right(sample, got["results"])
-            if not ok:
-                misses.append(f"{name}: row p{sample['page']} {sample['test']!r}={sample['result']!r}")
+        for ok in scored.rows:
             tally = per_field[group]["result_rows"]
             tally[0] += int(ok)
             tally[1] += 1
-            right += int(ok)
-            total += 1
+        misses.extend(scored.misses)
+        scalar_fields += scored.scalar
+        scalar_confident_wrong += len(scored.confident_wrong)
+        confident_wrong.extend(scored.confident_wrong)
         note = error or f"{seconds:.1f}s {''.join('T' if m == 'text' else 'O' for m in methods)}"
-        per_file.append((name, pct(right, total), note))
+        per_file.append((name, pct(scored.right, scored.total), note))
 
     for group, title in (("text", "Text-layer documents"), ("scan", "Scans and garbled text layers (OCR)")):
         rows = [(f, pct(r, t), f"{r}/{t}") for f, (r, t) in per_field[group].items()]

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.documents import labels
+from app.documents import labels, rules
+from app.documents.calibration import Strength, calibrate
 from app.documents.dates import infer_day_first
 from app.documents.fields_common import (
     CODE,
@@ -14,6 +15,7 @@ from app.documents.fields_common import (
     accept_code,
     accept_date_with,
     accept_name,
+    accept_product,
     cells_for,
     first_found,
     prominent_name,
@@ -82,50 +84,53 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
             fields[name] = field
 
     stop = labels.STOP
+    strengths: dict[str, Strength] = {}
     product = first_found(
-        document, [labels.PRODUCT], accept_name,
+        document, [labels.PRODUCT], accept_product,
         stop=stop, pages=first_pages, cells=cells, wrap=wraps_name,
     )
     if product is None:
         # "Sample:", "Strain:", "Item:" ...: the first that names something, not a code
         # (a bare code after such a label is a sample ID)
         for candidate in find_labelled(
-            document, labels.PRODUCT_LOOSE, accept_name, stop=stop, pages=first_pages,
+            document, labels.PRODUCT_LOOSE, accept_product, stop=stop, pages=first_pages,
             cells_by_page=cells, wrap=wraps_name,
         ):
             named = _name_after_code(candidate, cells)
             if named is not None and not CODE.match(named.text):
                 product = named
+                strengths["product_name"] = "loose"
                 break
     product_field = to_field(_name_after_code(product, cells))
-    put("product_name", product_field or prominent_name(document))
-    put(
-        "lot_number",
-        to_field(
-            first_found(
-                document, [labels.LOT_EXACT, labels.LOT_LOOSE], accept_code,
-                stop=stop, pages=first_pages, cells=cells, anywhere_in_cell=True,
-                wrap=wraps_code,
-            )
-        ),
+    if product_field is None:
+        product_field = prominent_name(document)
+        strengths["product_name"] = "guess"
+    put("product_name", product_field)
+    lot = first_found(
+        document, [labels.LOT_EXACT], accept_code, stop=stop, pages=first_pages, cells=cells,
+        anywhere_in_cell=True, wrap=wraps_code,
     )
-    accept_date = accept_date_with(day_first)
-    for name, label in (
-        ("manufacture_date", labels.MANUFACTURE_DATE),
-        ("expiry_date", labels.EXPIRY_DATE),
-    ):
-        put(
-            name,
-            to_field(
-                first_found(
-                    document, [label], accept_date, stop=stop, pages=first_pages, cells=cells,
-                    anywhere_in_cell=True,
-                ),
-                raw=True,
-            ),
+    if lot is None:
+        lot = first_found(
+            document, [labels.LOT_LOOSE], accept_code, stop=stop, pages=first_pages,
+            cells=cells, anywhere_in_cell=True, wrap=wraps_code,
         )
+        strengths["lot_number"] = "loose"
+    put("lot_number", to_field(lot))
+    accept_date = accept_date_with(day_first)
+    for name, label, exact in (
+        ("manufacture_date", labels.MANUFACTURE_DATE, labels.MANUFACTURE_EXACT),
+        ("expiry_date", labels.EXPIRY_DATE, labels.EXPIRY_DATE),
+    ):
+        found = first_found(
+            document, [label], accept_date, stop=stop, pages=first_pages, cells=cells,
+            anywhere_in_cell=True,
+        )
+        if found is not None and not exact.search(" ".join(w.text for w in found.label_words)):
+            strengths[name] = "loose"
+        put(name, to_field(found, raw=True))
     put("supplier", find_supplier(document, cells))
-    return fields, extract_results(document, cells)
+    return calibrate(fields, document, strengths), extract_results(document, cells)
 
 
 
@@ -133,14 +138,14 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
 
 def _name_after_code(found: Found | None, cells: dict[int, PageCells]) -> Found | None:
     """"Product: PC-4410-KG25   Malic Acid Powder": prefer the name to the code."""
-    if found is None or not CODE.match(found.text):
+    if found is None or not CODE.match(found.text) or not rules.enabled("name_after_code"):
         return found
     last = found.words[-1]
     for row in cells[last.page].rows:
         for i, cell in enumerate(row):
             if last in cell.words and i + 1 < len(row):
                 name = row[i + 1]
-                value = accept_name(name.text)
+                value = accept_product(name.text)
                 label_like = LABELLED.match(name.text) or name.text.rstrip().endswith(("#", ":"))
                 if (
                     value

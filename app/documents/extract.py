@@ -106,6 +106,15 @@ def extract_bytes(
     budget = Budget(filename, limits, progress)
     document = read_document(data, filename, limits=limits, budget=budget, force_ocr=force_ocr)
     budget.check()
+    return interpret(document, filename, started=started, keep_document=keep_document)
+
+
+def interpret(
+    document: Document, filename: str, *, started: float | None = None,
+    keep_document: bool = False,
+) -> Extraction:
+    """Classify a document already read and extract its fields (no reading, no OCR)."""
+    started = time.perf_counter() if started is None else started
     classification = _classify(document)
     fields: dict[str, Field] = {}
     results: list[ResultRow] = []

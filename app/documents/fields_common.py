@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from app.documents import rules
 from app.documents.dates import parse_date
+from app.documents.field_types import label_phrase, not_a_product, whole_lot
 from app.documents.layout import Found, PageCells, find_labelled
 from app.documents.lines import split_segments
 from app.documents.model import Document
@@ -26,13 +28,18 @@ _RESULT_WORDS = re.compile(
 )
 
 
+# "SAMPLE SIZE: 5 G": another field's label inside the value
+_HOLDS_LABEL = re.compile(r"[A-Za-z]{3,}\s*:(?:\s|$)")
+
+
 def accept_code(text: str) -> str | None:
     """A lot/batch code: short, has a digit or is code-shaped, is not a verdict or a date."""
     value = text.strip(" .,:;#*")
     value = re.sub(r"^(?:no\.?|number|#)\s*", "", value, flags=re.IGNORECASE).strip(" :#")
-    if not value or len(value) > 40 or _RESULT_WORDS.match(value):
+    value = whole_lot(value)
+    if not value or len(value) > 40 or _RESULT_WORDS.match(value) or label_phrase(value):
         return None
-    if len(value.split()) > 6:
+    if len(value.split()) > 6 or _HOLDS_LABEL.search(value):
         return None
     date = parse_date(value)
     if date is not None and len(date.text) >= len(value) - 2:
@@ -58,6 +65,15 @@ def accept_name(text: str) -> str | None:
     if len(value) < 2 or len(value) > 120 or not any(ch.isalpha() for ch in value):
         return None
     if _RESULT_WORDS.match(value):
+        return None
+    return value
+
+
+def accept_product(text: str) -> str | None:
+    """A product name: a name that is not a label, an address, a company, a regulation or
+    the document's title."""
+    value = accept_name(text)
+    if value is None or not_a_product(value) is not None:
         return None
     return value
 
@@ -122,7 +138,7 @@ _VERDICTS = re.compile(r"\b(?:pass(?:ed)?|fail(?:ed)?|tested|detected|conforms?)
 def prominent_name(document: Document) -> Field | None:
     """No product label: COAs then print the product as the largest text near the top that
     is not a title, a company or an address. A guess, so its certainty is low."""
-    if not document.pages:
+    if not document.pages or not rules.enabled("prominent_name"):
         return None
     page = document.pages[0]
     body = sorted(w.height for w in page.words)
@@ -144,6 +160,7 @@ def prominent_name(document: Document) -> Field | None:
         and not _VERDICTS.search(line.text)
         and sum(ch.isalpha() for ch in line.text) >= 3
         and not CODE.match(line.text)
+        and not_a_product(line.text) is None
     ]
     if not candidates:
         return None

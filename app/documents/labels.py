@@ -23,7 +23,7 @@ LOT_EXACT = pattern(
 LOT_LOOSE = pattern(r"(?:lot|batch)(?!\s*(?:date|size|analysis|result|qty|quantity|weight|summary))")
 
 PRODUCT = pattern(
-    r"product\s+(?:name|description|identifier)",
+    r"(?:commercial\s+|trade\s+)?product\s+(?:name|description|identifier)",
     r"name\s+of\s+(?:the\s+)?product",
     r"(?:material|item|sample|article)\s+(?:name|description)",
     r"trade\s+name",
@@ -42,6 +42,12 @@ PRODUCT_LOOSE = pattern(
     rf"item{_ALONE}",
 )
 
+# "Production" or "Produced" may date the report, not the goods: a loose label
+MANUFACTURE_EXACT = pattern(
+    r"(?:date\s+of\s+)?(?:manufactur(?:e|ing|ed)|mfg\.?|mfd\.?)\s*(?:date|on)?",
+    r"date\s+of\s+manufacture",
+    r"herstell(?:ungs)?datum",
+)
 MANUFACTURE_DATE = pattern(
     r"(?:date\s+of\s+)?(?:manufactur(?:e|ing|ed)|mfg\.?|mfd\.?|production|produced|prod\.?)"
     r"(?:\s*/\s*packaging)?\s*(?:date|on)?",

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app.documents import rules
 from app.documents.lines import split_segments
 from app.documents.model import Document, Line, Page, Word
 
@@ -142,7 +143,7 @@ def find_labelled(
         for row in cells.rows:
             for cell in row:
                 found = _value_for(cells, row, cell, label, accept, stop, below, anywhere_in_cell)
-                if found is not None and wrap is not None:
+                if found is not None and wrap is not None and rules.enabled("wrapped_values"):
                     found = _wrapped(cells, found, accept, stop, label, wrap)
                 if found is not None:
                     results.append(found)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import math
+import re
 from collections.abc import Sequence
 
+import wordninja  # type: ignore[import-untyped]
+
+from app.documents import rules
 from app.documents.model import Line, Word
 
 
@@ -31,7 +36,10 @@ def group_lines(words: Sequence[Word]) -> list[Line]:
             rows.append([word])
             centers.append(mid)
             heights.append(word.height)
-    lines = [Line(tuple(join_letter_spacing(sorted(row, key=lambda w: w.x0)))) for row in rows]
+    lines = [
+        Line(tuple(split_run_together(join_letter_spacing(sorted(row, key=lambda w: w.x0)))))
+        for row in rows
+    ]
     lines.sort(key=lambda line: (line.top, line.x0))
     return lines
 
@@ -40,6 +48,8 @@ def join_letter_spacing(words: Sequence[Word]) -> list[Word]:
     """Letter-spaced text ("C O C O N U T  W A T E R") read as one letter a word: a run of at
     least three single letters, each closer to the next than half the letter height, becomes
     one word; within the run a gap twice the usual one still separates words."""
+    if not rules.enabled("letter_spacing"):
+        return list(words)
     out: list[Word] = []
     run: list[Word] = []
 
@@ -73,6 +83,58 @@ def join_letter_spacing(words: Sequence[Word]) -> list[Word]:
         flush()
         out.append(word)
     flush()
+    return out
+
+
+def split_run_together(words: Sequence[Word]) -> list[Word]:
+    """Words printed without spaces ("COCONUTWATERFLAVOUR", a text layer that positions words
+    without space characters) split into the common English words they are made of. Only a
+    long token of one case that is not itself a word, and only when every part is a common
+    word (one of the 30,000 most frequent) of four letters or more, or a short joining word
+    ("with", "of"): "DIMETHYLSILOXANE" and "chloroformate" (not "chloroform ate") stay."""
+    if not rules.enabled("run_together"):
+        return list(words)
+    out: list[Word] = []
+    for word in words:
+        parts = _english_parts(word.text)
+        if parts is None:
+            out.append(word)
+            continue
+        width = (word.x1 - word.x0) / len(word.text)
+        start = 0
+        for part in parts:
+            out.append(Word(part, word.x0 + start * width, word.top,
+                            word.x0 + (start + len(part)) * width, word.bottom,
+                            word.confidence, word.method, word.page))
+            start += len(part)
+    return out
+
+
+_RUN_TOGETHER = re.compile(r"[A-Z]{12,}|[a-z]{12,}")
+_COMMON_RANK = 30_000
+_JOINING = frozenset({"of", "and", "with", "for", "the", "in", "on", "to", "by", "per", "no"})
+
+
+def _english_parts(text: str) -> list[str] | None:
+    if not _RUN_TOGETHER.fullmatch(text):
+        return None
+    model = wordninja.DEFAULT_LANGUAGE_MODEL
+    costs: dict[str, float] = model._wordcost
+    lower = text.lower()
+    if lower in costs:
+        return None
+    parts: list[str] = model.split(lower)
+    # wordninja's cost of a word is log(rank * log(vocabulary size))
+    common = math.log(_COMMON_RANK * math.log(len(costs)))
+    if len(parts) < 2 or any(
+        (len(p) < 4 and p not in _JOINING) or costs.get(p, math.inf) > common for p in parts
+    ):
+        return None
+    out: list[str] = []
+    start = 0
+    for part in parts:
+        out.append(text[start:start + len(part)])
+        start += len(part)
     return out
 
 

@@ -20,6 +20,7 @@ class Field:
     method: Method | None
     source_text: str
     raw: str | None = None  # the value as printed, when ``value`` is normalised (dates)
+    doubt: str | None = None  # why the confidence is lower than the reading's, for the reviewer
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -29,6 +30,7 @@ class Field:
             "confidence": round(self.confidence, 3),
             "method": self.method,
             "source_text": self.source_text,
+            "doubt": self.doubt,
         }
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.documents.calibration import Strength, calibrate
 from app.documents.cas import find_cas
 from app.documents.dates import infer_day_first
 from app.documents.fields_common import (
     accept_date_with,
     accept_name,
+    accept_product,
     cells_for,
     first_found,
     prominent_name,
@@ -88,7 +90,7 @@ _VERSION = re.compile(
     re.IGNORECASE,
 )
 _PRODUCT = pattern(
-    r"product\s+name", r"(?:ghs\s+)?product\s+identifier(?:\s+used\s+on\s+the\s+label)?",
+    r"(?:commercial\s+|trade\s+)?product\s+name", r"(?:ghs\s+)?product\s+identifier(?:\s+used\s+on\s+the\s+label)?",
     r"trade\s+name", r"(?:commercial|material)\s+name", r"handelsname", r"produktname",
     r"produktbezeichnung",
     r"produktidentifikator", r"bezeichnung\s+des\s+(?:stoffs|gemischs)", r"제품\s*명",
@@ -226,16 +228,24 @@ def extract_sds(document: Document) -> dict[str, Field]:
     first = [p.number for p in document.pages[:2]]
     section1 = _section_lines(lines, sections, 1)
     product_pages = sorted({line.page for line in section1}) if section1 else first
+    strengths: dict[str, Strength] = {}
     product = first_found(
-        document, [_PRODUCT, _PRODUCT_LOOSE], accept_name, stop=_STOP, wrap=wraps_name,
+        document, [_PRODUCT], accept_product, stop=_STOP, wrap=wraps_name,
         pages=product_pages or first, cells=cells,
     )
+    if product is None:
+        product = first_found(
+            document, [_PRODUCT_LOOSE], accept_product, stop=_STOP, wrap=wraps_name,
+            pages=product_pages or first, cells=cells,
+        )
+        strengths["product_name"] = "loose"
     if product is not None:
         fields["product_name"] = to_field(product)  # type: ignore[assignment]
     else:
         guess = prominent_name(document)
         if guess is not None:
             fields["product_name"] = guess
+            strengths["product_name"] = "guess"
     supplier = first_found(document, [_SUPPLIER], accept_name, stop=_STOP, pages=first, cells=cells)
     if supplier is not None:
         fields["supplier"] = to_field(supplier)  # type: ignore[assignment]
@@ -252,6 +262,8 @@ def extract_sds(document: Document) -> dict[str, Field]:
             )
         if found is not None:
             fields["revision_date"] = to_field(found, raw=True)  # type: ignore[assignment]
+            if label is _ISSUE:
+                strengths["revision_date"] = "loose"
             break
     version = _find_version(lines[:80])
     if version is not None:
@@ -270,7 +282,7 @@ def extract_sds(document: Document) -> dict[str, Field]:
     fields["cas_numbers"] = _cas_numbers(composition)
     transport = _section_lines(lines, sections, 14)
     fields.update(_transport(transport if transport is not None else lines))
-    return fields
+    return calibrate(fields, document, strengths)
 
 
 def _find_version(lines: list[Line]) -> Field | None:

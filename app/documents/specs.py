@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from app.documents import rules
+
 _NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?[eE]\s?[-+]?\d+)?|[-+]?\.\d+"
 _UNIT = (
     r"%\s?\(?w/w\)?|%\s?w/w|%\s?w/v|%|‰|ppm|ppb|ppt|mg/kg|mg/g|mg/l|mg/ml|mg/unit|mg/serving|"
@@ -81,7 +83,7 @@ def normalise_unit(text: str) -> tuple[str | None, str]:
     compact = _unit(text)
     if not compact:
         return None, "known"
-    if _UNIT_FULL.match(compact):
+    if _UNIT_FULL.match(compact) or not rules.enabled("unit_vocabulary"):
         return compact, "known"
     cleaned = _UNIT_JUNK.sub("", compact)
     if cleaned and _UNIT_FULL.match(cleaned):

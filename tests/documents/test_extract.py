@@ -37,7 +37,7 @@ def test_json_shape(coa: Extraction) -> None:
     assert data["kind"] == "coa"
     for name in ("product_name", "supplier", "lot_number", "manufacture_date", "expiry_date"):
         assert set(data["fields"][name]) == {
-            "value", "page", "bbox", "confidence", "method", "source_text",
+            "value", "page", "bbox", "confidence", "method", "source_text", "doubt",
         }
     row = data["results"][0]
     assert set(row) == {

@@ -39,6 +39,7 @@ class FieldRow:
     confirmed_by: str | None
     corrected_by: str | None
     correction_reason: str | None
+    doubt: str | None = None  # why the reader's confidence is low, from the stored extraction
 
     @property
     def current(self) -> Any:
@@ -133,9 +134,11 @@ def review(conn: Connection, document_id: int) -> DocumentReview | None:
         "SELECT mime_type, sha256, kind_confidence, coalesce(extraction -> 'pages', '[]') "
         "FROM quality.documents WHERE id = :id"), {"id": document_id}).one()
     fields = [FieldRow(*r) for r in conn.execute(text("""
-        SELECT id, name, value, corrected_value, page, bbox, confidence, method, source_text,
-               confirmed_by, corrected_by, correction_reason
-        FROM quality.extracted_fields WHERE document_id = :id ORDER BY id"""),
+        SELECT f.id, f.name, f.value, f.corrected_value, f.page, f.bbox, f.confidence, f.method,
+               f.source_text, f.confirmed_by, f.corrected_by, f.correction_reason,
+               d.extraction -> 'fields' -> f.name ->> 'doubt'
+        FROM quality.extracted_fields f JOIN quality.documents d ON d.id = f.document_id
+        WHERE f.document_id = :id ORDER BY f.id"""),
         {"id": document_id})]
     results = [ResultLine(*r) for r in conn.execute(text("""
         SELECT id, test, method, specification, value, unit, result_text, stated_pass, page,

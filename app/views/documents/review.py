@@ -35,7 +35,7 @@ from app.workflows import documents
 from app.workflows.documents import DocumentReview, FieldRow, LotCandidate, ResultLine
 from app.workflows.session import UserSession
 
-LOW_CONFIDENCE = 0.8
+LOW_CONFIDENCE = 0.9  # the extractor gives 0.9 and above only when the evidence supports it
 WEAK = colour("document.weak_value")
 
 
@@ -241,6 +241,8 @@ class DocumentReviewDialog(QDialog):
                 item = QTableWidgetItem(v)
                 if f.confidence < LOW_CONFIDENCE and not f.confirmed_by:
                     item.setBackground(WEAK)
+                if f.doubt:
+                    item.setToolTip(f"Check: {f.doubt}")
                 self.fields.setItem(r, c, item)
 
     def _fill_results(self, rows: list[ResultLine]) -> None:
