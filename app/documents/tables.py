@@ -97,7 +97,34 @@ def _is_measure(text: str) -> bool:
     )
 
 
+# Chinese and Korean column names, for headers printed in one of them only
+_CJK_HEADERS = (
+    (re.compile(r"(?:检验|检测|分析|测试)?项目|指标名称|시험\s*항목|항목|분석\s*항목"), "Test"),
+    (re.compile(r"(?:检验|检测|分析|测试)?结果|实测值|결과|시험\s*결과|분석\s*결과"), "Result"),
+    (re.compile(r"(?:标准|指标|规格|要求|限度|标准要求|质量标准)|기준|규격|기준치"), "Specification"),
+    (re.compile(r"(?:检验|检测|分析)?方法|시험\s*방법|방법"), "Method"),
+    (re.compile(r"单位|단위"), "Unit"),
+    (re.compile(r"结论|判定|单项判定|판정|적부"), "Status"),
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
+
+
+def _latin_header(text: str) -> str:
+    """A bilingual header ("检验项目 Test Items", "결과 / Result") by its Latin part; one in
+    Chinese or Korean only by the English name of the column."""
+    if not _CJK.search(text):
+        return text
+    latin = _CJK.sub(" ", text).strip(" /|()（）:：")
+    if any(ch.isalpha() for ch in latin):
+        return latin
+    for rx, name in _CJK_HEADERS:
+        if rx.fullmatch(text.strip(" /|()（）:：")):
+            return name
+    return text
+
+
 def classify_header(text: str) -> ColumnKind | None:
+    text = _latin_header(text)
     cleaned = " ".join(text.replace(":", " ").split()).strip(" .*")
     if not cleaned:
         return None

@@ -163,3 +163,13 @@ def test_sds_trade_name_label_phrase_is_not_taken() -> None:
 def test_unknown_rule_names_are_refused() -> None:
     with pytest.raises(KeyError), rules.disabled(("no_such_rule",)):
         pass
+
+
+@pytest.mark.parametrize(("header", "kind"), [
+    ("检验项目 Test Items", "test"), ("结果", "result"), ("标准要求", "spec"), ("시험항목", "test"),
+    ("결과 / Result", "result"), ("单位", "unit"), ("判定", "status"), ("TEST RESULTS", "result"),
+])
+def test_bilingual_and_cjk_column_names_are_normalised(header: str, kind: str) -> None:
+    from app.documents.tables import classify_header
+
+    assert classify_header(header) == kind
