@@ -35,7 +35,7 @@ from app.documents.limits import Budget, Limits
 from app.documents.lines import group_lines
 from app.documents.model import Document
 from app.documents.reading import read_document
-from benchmarks.extraction_common import parallel_map, pct, print_table
+from benchmarks.extraction_common import parallel_map, pct
 from benchmarks.extraction_corpus import DocumentScore, default_corpus, score_document
 
 _SAME_ISSUER = {"infinite-chemical": "cblabs"}  # both the Confident Cannabis template
@@ -145,22 +145,16 @@ def main() -> None:
 
     all_in = _summary(runs[all_on])
     left_out = _summary(loio)
-    print_table(
-        "All-in (every rule on) against leave-one-issuer-out",
-        [("fields right (excl. rows)", all_in[0], left_out[0]),
-         ("fields and sample rows right", all_in[1], left_out[1]),
-         ("scalar fields wrong at >= 0.9", all_in[2], left_out[2])],
-        ("measure", "all-in", "leave-one-issuer-out"),
-    )
-    rows = []
+    print("\nAll-in (every rule on) against leave-one-issuer-out")
+    for measure, a, b in (("fields right (excl. rows)", all_in[0], left_out[0]),
+                          ("fields and sample rows right", all_in[1], left_out[1]),
+                          ("scalar fields wrong at >= 0.9", all_in[2], left_out[2])):
+        print(f"  {measure:<30} all-in {a:<22} left out {b}")
+    print("\nWhat each named rule is worth (right minus confident wrong), by issuer")
     for rule in rules.RULES:
-        helped = sorted(who for who, v in worth[rule].items() if v > 0)
-        hurt = sorted(who for who, v in worth[rule].items() if v < 0)
-        rows.append((rule, f"+{sum(v for v in worth[rule].values() if v > 0)} "
-                           f"-{-sum(v for v in worth[rule].values() if v < 0)}",
-                     f"helps {', '.join(helped) or '-'}; hurts {', '.join(hurt) or '-'}"))
-    print_table("What each named rule is worth (right minus confident wrong, summed over issuers)",
-                rows, ("rule", "gain/loss", "issuers"))
+        helped = sorted(f"{who} +{v}" for who, v in worth[rule].items() if v > 0)
+        hurt = sorted(f"{who} {v}" for who, v in worth[rule].items() if v < 0)
+        print(f"  {rule:<16} helps {', '.join(helped) or '-'}; hurts {', '.join(hurt) or '-'}")
     print("\nIssuers scored without some rules (the rule helps no other issuer):")
     for who in issuers:
         kept_for_others = {r for r in dropped[who] if worth[r][who] != 0}

@@ -25,6 +25,8 @@ RULES: dict[str, str] = {
     "wrapped_values": "a value continued on the next line is joined",
     "prominent_name": "with no product label, the most prominent line near the top is the product",
     "name_after_code": "after a product code, the name beside it is taken ('PC-44 Malic Acid')",
+    "stacked_headers": "column names printed over two or three lines are merged",
+    "results_from_data": "the result column chosen by what its cells hold (numbers, not PASS)",
 }
 
 _disabled: ContextVar[frozenset[str]] = ContextVar("lotproof_rules_disabled", default=frozenset())

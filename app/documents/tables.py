@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.documents import rules
 from app.documents.layout import Cell, PageCells
 from app.documents.model import BBox, Method, Word, union_bbox
 
@@ -526,8 +527,9 @@ def _block_for(cells: PageCells, index: int, group: _Group) -> Block:
     main_line = [c for c, _ in group.cells]
     best = _merge_block([main_line], 0, group.cells)
     best_span = (index, index)
-    for n_above in range(len(above) + 1):
-        for n_below in range(len(below) + 1):
+    stacked = rules.enabled("stacked_headers")
+    for n_above in range(len(above) + 1 if stacked else 1):
+        for n_below in range(len(below) + 1 if stacked else 1):
             if n_above == n_below == 0:
                 continue
             chosen = [*above[len(above) - n_above :], main_line, *below[:n_below]]
@@ -776,6 +778,7 @@ def read_tables(cells: PageCells) -> list[RawRow]:
             raw = RawRow(parts=dict(assigned), columns=columns)
             table.append(raw)
             previous = raw
-        _results_from_data(columns, table)
+        if rules.enabled("results_from_data"):
+            _results_from_data(columns, table)
         rows.extend(table)
     return rows
