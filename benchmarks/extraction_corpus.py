@@ -115,6 +115,7 @@ class DocumentScore:
     fields: dict[str, bool] = field(default_factory=dict)
     rows: list[bool] = field(default_factory=list)
     scalar: int = 0
+    confident_right: int = 0  # scalar fields right with confidence >= 0.9
     confident_wrong: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
@@ -139,6 +140,8 @@ def score_document(name: str, label: dict[str, Any], got: dict[str, Any] | None)
             scored.misses.append(f"{name}: {field_name} expected {label.get(field_name)!r} got {value!r}")
         if field_name in SCALAR_FIELDS and label.get(field_name) is not None:
             scored.scalar += 1
+            sure = read is not None and (read.get("confidence") or 0) >= 0.9
+            scored.confident_right += int(ok and sure)
             if (not ok and read is not None and read.get("value") not in (None, "")
                     and (read.get("confidence") or 0) >= 0.9):
                 scored.confident_wrong.append(f"{name}: {field_name} {read.get('value')!r} "

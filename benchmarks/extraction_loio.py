@@ -160,6 +160,11 @@ def main() -> None:
         kept_for_others = {r for r in dropped[who] if worth[r][who] != 0}
         if kept_for_others:
             print(f"  {who}: without {', '.join(sorted(kept_for_others))}")
+    for title, off in (("every rule on", all_on), ("calibration off", frozenset({"calibration"}))):
+        sure = sum(s.confident_right for s in runs[off].values())
+        scalar = sum(s.scalar for s in runs[off].values())
+        wrong = sum(len(s.confident_wrong) for s in runs[off].values())
+        print(f"  scalar fields right at >= 0.9, {title}: {sure} of {scalar} (wrong: {wrong})")
     changed = [name for name in loio if _worth(loio[name]) != _worth(runs[all_on][name])]
     print(f"\n{len(changed)} documents score differently left out: {', '.join(changed) or '-'}")
 
