@@ -25,6 +25,7 @@ RULES: dict[str, str] = {
     "wrapped_values": "a value continued on the next line is joined",
     "prominent_name": "with no product label, the most prominent line near the top is the product",
     "name_after_code": "after a product code, the name beside it is taken ('PC-44 Malic Acid')",
+    "wrapped_rows": "a test name wrapped over two lines of a results table is read whole",
     "stacked_headers": "column names printed over two or three lines are merged",
     "results_from_data": "the result column chosen by what its cells hold (numbers, not PASS)",
 }

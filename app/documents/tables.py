@@ -19,6 +19,7 @@ print results under "Units" or "Finding").
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -752,6 +753,9 @@ def read_tables(cells: PageCells) -> list[RawRow]:
         height = max(max(c.bottom - c.top for c in cells.rows[block.main]), 5.0)
         table: list[RawRow] = []
         previous: RawRow | None = None
+        pending: tuple[int, list[Word]] | None = None  # a test name's first line
+        row_gaps: list[float] = []
+        wrapping = rules.enabled("wrapped_rows")
         index = block.last + 1
         while index < stop:
             row = _in_region(cells.rows[index], block.left, block.right)
@@ -762,6 +766,7 @@ def read_tables(cells: PageCells) -> list[RawRow]:
                 break
             if _is_paragraph(row, columns):
                 break  # a footnote or paragraph under the table
+            gap = row[0].top - bottom  # from the line above
             bottom = max(c.bottom for c in row)
             assigned = _assign(row, columns)
             if not assigned:
@@ -772,10 +777,25 @@ def read_tables(cells: PageCells) -> list[RawRow]:
                 for i, words in others.items():  # wrapped text of the row above
                     previous.parts.setdefault(i, []).extend(words)
                 continue
-            if not test_index or not others:
-                previous = None  # a section heading inside the table
+            # a cell's lines sit closer together than the table's rows do
+            tight = bool(row_gaps) and gap < 0.5 * statistics.median(row_gaps)
+            if test_index and not others:
+                if wrapping and tight and previous is not None:
+                    previous.parts.setdefault(test_index[0], []).extend(assigned[test_index[0]])
+                    continue
+                previous = None  # a section heading inside the table ...
+                pending = (test_index[0], assigned[test_index[0]]) if wrapping else None
+                continue  # ... or the first line of a test name whose values are on the next
+            if not test_index:
+                previous = pending = None
                 continue
-            raw = RawRow(parts=dict(assigned), columns=columns)
+            parts = dict(assigned)
+            if pending is not None and pending[0] == test_index[0] and tight:
+                parts[test_index[0]] = [*pending[1], *parts[test_index[0]]]
+            pending = None
+            if not tight:
+                row_gaps.append(gap)
+            raw = RawRow(parts=parts, columns=columns)
             table.append(raw)
             previous = raw
         if rules.enabled("results_from_data"):

@@ -173,3 +173,40 @@ def test_bilingual_and_cjk_column_names_are_normalised(header: str, kind: str) -
     from app.documents.tables import classify_header
 
     assert classify_header(header) == kind
+
+
+def _wrapped_table() -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=True)
+    canvas.setFont("Helvetica-Bold", 14)
+    canvas.drawString(50, 790, "CERTIFICATE OF ANALYSIS")
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(50, 760, "Product Name: Malic Acid Powder")
+    canvas.drawString(50, 745, "Lot No.: KX-20931")
+    y = 700.0
+    for test, spec, result in (("Test", "Specification", "Result"), ("Assay", "98.0 - 102.0 %", "99.5 %")):
+        for x, text in ((50, test), (220, spec), (360, result)):
+            canvas.drawString(x, y, text)
+        y -= 16
+    # the values beside the first line of the name, then beside the second
+    for lines in ((("Total Aerobic Microbial", "NMT 1000 cfu/g", "<10 cfu/g"), ("Count", "", "")),
+                  (("Loss on Drying", "NMT 1.0 %", "0.4 %"),),
+                  (("Total Combined Yeasts", "", ""), ("and Moulds", "NMT 100 cfu/g", "<10 cfu/g")),
+                  (("Lead (Pb)", "NMT 1 ppm", "0.2 ppm"),)):
+        for i, (test, spec, result) in enumerate(lines):
+            for x, text in ((50, test), (220, spec), (360, result)):
+                if text:
+                    canvas.drawString(x, y, text)
+            y -= 11 if i < len(lines) - 1 else 16  # a cell's lines closer than the rows
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def test_test_names_wrapped_over_two_lines_are_read_whole() -> None:
+    rows = {r.test: r.result for r in _read(_wrapped_table()).results}
+    assert rows == {"Assay": "99.5 %", "Total Aerobic Microbial Count": "<10 cfu/g",
+                    "Loss on Drying": "0.4 %", "Total Combined Yeasts and Moulds": "<10 cfu/g",
+                    "Lead (Pb)": "0.2 ppm"}
+    without = {r.test for r in _read(_wrapped_table(), ("wrapped_rows",)).results}
+    assert "and Moulds" in without and "Total Aerobic Microbial" in without
