@@ -12,7 +12,8 @@ word's reading confidence. Here that is capped by the rest of the evidence:
 - agreement: the same value printed a second time elsewhere in the document adds 0.1 (at most
   0.95) and lifts the OCR cap to 0.9;
 - type and plausibility: dates out of order (made on or after expiry) or of an implausible
-  year, or a product name equal to the supplier's, cap it at 0.6.
+  year, or a product name equal to the supplier's, cap it at 0.6; a numeric date whose day and
+  month could be swapped ("03/04/2024") in a document with no unambiguous one at 0.75.
 
 Every cap that lowers a field says why in ``Field.doubt``. Switched off (rule ``calibration``)
 the finder's certainty is left as it was.
@@ -26,6 +27,7 @@ from datetime import date
 from typing import Literal
 
 from app.documents import rules
+from app.documents.dates import infer_day_first
 from app.documents.model import BBox, Document
 from app.documents.provenance import Field
 
@@ -42,6 +44,7 @@ _OCR_AGREED_CAP = 0.9
 _AGREED_BONUS = 0.1
 _AGREED_CAP = 0.95
 _IMPLAUSIBLE_CAP = 0.6
+_EITHER_WAY_CAP = 0.75
 _YEARS = range(1980, 2101)
 
 
@@ -57,7 +60,7 @@ def calibrate(
             continue
         out[name] = _by_evidence(name, found, document, strengths.get(name, "exact"))
     if rules.enabled("date_order"):
-        _check_dates(out)
+        _check_dates(out, document)
     product, supplier = out.get("product_name"), out.get("supplier")
     if product is not None and supplier is not None and _norm(product.value) == _norm(supplier.value):
         out["product_name"] = _cap(product, _IMPLAUSIBLE_CAP, "the same text as the supplier")
@@ -82,7 +85,19 @@ def _by_evidence(name: str, found: Field, document: Document, strength: Strength
     return found
 
 
-def _check_dates(fields: dict[str, Field]) -> None:
+_AMBIGUOUS = re.compile(r"(?<![\d.])(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})(?![\d.])")
+
+
+def _either_way(found: Field, document: Document) -> bool:
+    """A slashed or dashed date whose day and month could be swapped ("03/04/2024"), in a
+    document with no unambiguous numeric date to tell which comes first."""
+    m = _AMBIGUOUS.search(found.raw or "")
+    if m is None or m.group(1) == m.group(2) or int(m.group(1)) > 12 or int(m.group(2)) > 12:
+        return False
+    return infer_day_first(line.text for line in document.all_lines()) is None
+
+
+def _check_dates(fields: dict[str, Field], document: Document) -> None:
     parsed: dict[str, date] = {}
     for name in _DATES:
         found = fields.get(name)
@@ -92,6 +107,9 @@ def _check_dates(fields: dict[str, Field]) -> None:
             value = date.fromisoformat(found.value)
         except ValueError:
             continue
+        if _either_way(found, document):
+            found = fields[name] = _cap(found, _EITHER_WAY_CAP,
+                                        "day and month could be read either way")
         if value.year not in _YEARS:
             fields[name] = _cap(found, _IMPLAUSIBLE_CAP, f"an implausible year ({value.year})")
         parsed[name] = value

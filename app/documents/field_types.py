@@ -105,10 +105,13 @@ def not_a_product(text: str) -> str | None:
 
 
 _SPACED_JOIN = re.compile(r"\s*([-/])\s*")
+# non-breaking and figure hyphens, en and em dashes, minus signs: printed for "-" in codes
+_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d]")
 
 
 def whole_lot(text: str) -> str:
-    """A lot code printed with spaced separators ("21 - 0419 - A") read as one code."""
+    """A lot code printed with spaced separators ("21 - 0419 - A") or typographic dashes read
+    as one code with plain hyphens."""
     if not rules.enabled("lot_whole"):
         return text
-    return _SPACED_JOIN.sub(r"\1", text)
+    return _SPACED_JOIN.sub(r"\1", _DASHES.sub("-", text))

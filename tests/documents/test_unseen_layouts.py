@@ -210,3 +210,21 @@ def test_test_names_wrapped_over_two_lines_are_read_whole() -> None:
                     "Lead (Pb)": "0.2 ppm"}
     without = {r.test for r in _read(_wrapped_table(), ("wrapped_rows",)).results}
     assert "and Moulds" in without and "Total Aerobic Microbial" in without
+
+
+def test_a_date_that_reads_either_way_is_doubted() -> None:
+    either = _page([(50, 740, "Product Name: Malic Acid Powder"), (50, 725, "Lot No.: KX-20931"),
+                    (50, 710, "Manufacture Date: 03/04/2025"), (50, 695, "Expiry Date: 05/06/2027")])
+    fields = _read(either).fields
+    assert fields["manufacture_date"].confidence <= 0.75
+    assert "either way" in (fields["manufacture_date"].doubt or "")
+    # one unambiguous date (the 25th) says the document writes the month first
+    told = _page([(50, 740, "Product Name: Malic Acid Powder"), (50, 725, "Lot No.: KX-20931"),
+                  (50, 710, "Manufacture Date: 03/04/2025"), (50, 695, "Expiry Date: 05/25/2027")])
+    fields = _read(told).fields
+    assert fields["manufacture_date"].value == "2025-03-04"
+    assert fields["manufacture_date"].confidence >= 0.9
+
+
+def test_typographic_dashes_in_a_lot_code_are_plain_hyphens() -> None:
+    assert whole_lot("2666808\u2013231221\u2011951") == "2666808-231221-951"
