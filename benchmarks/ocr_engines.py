@@ -85,16 +85,30 @@ sys.stdout = sys.stderr
 threads, max_side, respace = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
 import statistics
 import numpy as np
-import rapidocr_onnxruntime
-from rapidocr_onnxruntime import RapidOCR
 from importlib import metadata
-package_dir = os.path.dirname(rapidocr_onnxruntime.__file__)
+try:  # the 1.x package, models PP-OCRv4 (Chinese + Latin) in the wheel
+    import rapidocr_onnxruntime as package
+    from rapidocr_onnxruntime import RapidOCR
+    started = time.perf_counter()
+    engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1,
+                      max_side_len=max_side)
+    name = "rapidocr_onnxruntime"
+except ImportError:  # the 3.x package, default models PP-OCRv6 small (multilingual) in the wheel
+    import rapidocr as package
+    from rapidocr import RapidOCR
+    started = time.perf_counter()
+    engine = RapidOCR(params={
+        "Global.max_side_len": max_side, "Global.log_level": "warning",
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    })
+    name = "rapidocr"
+    respace = False
+package_dir = os.path.dirname(package.__file__)
 models = []
 for root, _, files in os.walk(package_dir):
     models += [(os.path.relpath(os.path.join(root, f), package_dir),
                 os.path.getsize(os.path.join(root, f))) for f in files if f.endswith(".onnx")]
-started = time.perf_counter()
-engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, max_side_len=max_side)
 
 
 def respaced(text, info):
@@ -126,7 +140,7 @@ if respace:
         return [(respaced(text, info), conf) for text, conf, info in results], elapsed
 
     engine.text_rec = recognise_respaced
-hello = {"version": metadata.version("rapidocr_onnxruntime"),
+hello = {"package": name, "version": metadata.version(name), "respace": respace,
          "onnxruntime": metadata.version("onnxruntime"), "package_dir": package_dir,
          "models": sorted(models), "init_seconds": time.perf_counter() - started}
 protocol.write(json.dumps(hello) + "\n")
@@ -137,7 +151,11 @@ for line in sys.stdin:
     if image.ndim == 2:
         image = np.ascontiguousarray(np.stack([image] * 3, axis=-1))
     started = time.perf_counter()
-    result, _ = engine(image)
+    if name == "rapidocr":
+        out = engine(image)
+        result = [] if out.boxes is None else list(zip(out.boxes.tolist(), out.txts, out.scores))
+    else:
+        result, _ = engine(image)
     boxes = [{"quad": [[float(x), float(y)] for x, y in quad], "text": text, "score": float(s)}
              for quad, text, s in (result or [])]
     answer = {"boxes": boxes, "seconds": time.perf_counter() - started}
@@ -455,7 +473,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10, help="synthetic seeds per mode")
     parser.add_argument("--engine-python",
                         default=os.environ.get("LOTPROOF_OCR_PYTHON", DEFAULT_ENGINE_PYTHON),
-                        help="interpreter that has rapidocr_onnxruntime installed")
+                        help="interpreter that has rapidocr_onnxruntime (or rapidocr 3.x) installed")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
     parser.add_argument("--max-side", type=int, default=2000,
                         help="RapidOCR's max_side_len (its default 2000 shrinks a 300 dpi page)")
@@ -479,9 +497,9 @@ def main(argv: list[str] | None = None) -> None:
                             not args.no_isolate, args.respace)
     hello = worker.hello
     models = ", ".join(f"{name} ({size / 1e6:.1f} MB)" for name, size in hello["models"])
-    print(f"RapidOCR {hello['version']} (onnxruntime {hello['onnxruntime']}), "
+    print(f"{hello['package']} {hello['version']} (onnxruntime {hello['onnxruntime']}), "
           f"{args.threads} thread(s), max_side_len {args.max_side}, rulings removed: "
-          f"{args.rulings}, respaced: {args.respace}; network {'blocked (unshare --net)' if worker.isolated else 'not isolated'}")
+          f"{args.rulings}, respaced: {hello['respace']}; network {'blocked (unshare --net)' if worker.isolated else 'not isolated'}")
     print(f"  models inside the package {hello['package_dir']}: {models}; "
           f"init {hello['init_seconds']:.1f} s")
     jobs: list[tuple[str, Callable[[], Any]]] = []

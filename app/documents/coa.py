@@ -29,6 +29,7 @@ from app.documents.provenance import Field, from_words
 from app.documents.specs import normalise_unit, parse_result, parse_spec, stated_pass
 from app.documents.tables import RawRow, read_tables
 
+_PLAIN_PRODUCT_LABEL = re.compile(r"^(?:product|material|item)\s*[:#]", re.IGNORECASE)
 _TITLE = re.compile(
     r"certificate|analysis|report|page|date|lot|batch|product|address|tel|phone|fax|e-?mail|www",
     re.IGNORECASE,
@@ -99,7 +100,11 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
             named = _name_after_code(candidate, cells)
             if named is not None and not CODE.match(named.text):
                 product = named
-                strengths["product_name"] = "loose"
+                # "Product:" or "Material:" with its colon is as plain as "Product name";
+                # "Sample:", "Strain:", "Description:" may name something else
+                label = " ".join(w.text for w in candidate.label_words)
+                if not _PLAIN_PRODUCT_LABEL.match(label):
+                    strengths["product_name"] = "loose"
                 break
     product_field = to_field(_name_after_code(product, cells))
     if product_field is None:
