@@ -4,15 +4,21 @@
 
 RapidOCR is not a project dependency: it lives in its own virtualenv, outside the repo, and
 runs there as a subprocess that receives page images and answers with JSON text boxes, so the
-project venv stays clean. Install it once (about 520 MB with onnxruntime and OpenCV; the
-PaddleOCR PP-OCRv4 det/rec and the v2.0 angle models, 16 MB of ONNX, are inside the wheel):
+project venv stays clean. Either package works; the models are inside both wheels:
 
+    # 3.x: PP-OCRv6 small det/rec (multilingual, Latin spacing right), 32 MB of ONNX
+    python3.11 -m venv /work/ocr-venv3
+    /work/ocr-venv3/bin/pip install rapidocr==3.10.0 onnxruntime      # venv about 430 MB
+    .venv/bin/python -m benchmarks.ocr_engines --engine-python /work/ocr-venv3/bin/python
+
+    # 1.x: PP-OCRv4 Chinese det/rec (drops many spaces in Latin text: see --respace), 16 MB
     python3.11 -m venv /work/ocr-venv
-    /work/ocr-venv/bin/pip install rapidocr_onnxruntime==1.4.4
+    /work/ocr-venv/bin/pip install rapidocr_onnxruntime==1.4.4         # venv about 520 MB
 
-(or set LOTPROOF_OCR_PYTHON / --engine-python to another interpreter that has it). The worker
-runs with HF_HUB_OFFLINE=1, no proxy variables and, where `unshare -n` works (root), in a
-network namespace with no interfaces: it cannot download anything.
+(the default --engine-python is /work/ocr-venv/bin/python, or LOTPROOF_OCR_PYTHON). The worker
+runs with HF_HUB_OFFLINE=1, no proxy variables and, where `unshare --net` works (root), in a
+network namespace with no interfaces: it cannot download anything. ``--max-side 3400`` keeps
+a 300 dpi page whole (RapidOCR's default 2000 shrinks it to about 180 dpi).
 
 What is measured
   1. Corpus (../shared/corpus or LOTPROOF_CORPUS): the files named `_scan` or `_badtext`. Each

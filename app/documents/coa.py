@@ -102,8 +102,8 @@ def extract_coa(document: Document) -> tuple[dict[str, Field], list[ResultRow]]:
                 product = named
                 # "Product:" or "Material:" with its colon is as plain as "Product name";
                 # "Sample:", "Strain:", "Description:" may name something else
-                label = " ".join(w.text for w in candidate.label_words)
-                if not _PLAIN_PRODUCT_LABEL.match(label):
+                printed = " ".join(w.text for w in candidate.label_words)
+                if not _PLAIN_PRODUCT_LABEL.match(printed):
                     strengths["product_name"] = "loose"
                 break
     product_field = to_field(_name_after_code(product, cells))
