@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -553,3 +554,47 @@ class RetentionRule(Base):
     record_type: Mapped[str] = mapped_column(Text, primary_key=True)
     years: Mapped[int] = mapped_column(Integer)
     basis: Mapped[str] = mapped_column(Text)
+
+
+class SamplingCodeLetter(Base):
+    """ANSI/ASQ Z1.4 Table I: the sample size code letter for a lot size and inspection level."""
+
+    __tablename__ = "sampling_code_letters"
+    __table_args__ = {"schema": SCHEMA}
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    lot_min: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_max: Mapped[int | None] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(Text)
+
+
+class SamplingSampleSize(Base):
+    """The sample size of a code letter on normal or tightened inspection, in table order."""
+
+    __tablename__ = "sampling_sample_sizes"
+    __table_args__ = (UniqueConstraint("severity", "ordinal"), {"schema": SCHEMA})
+
+    severity: Mapped[str] = mapped_column(Text, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int] = mapped_column(Integer)
+
+
+class SamplingPlan(Base):
+    """A cell of Z1.4 Table II-A/II-B: acceptance and rejection numbers, or an arrow."""
+
+    __tablename__ = "sampling_plans"
+    __table_args__ = (
+        CheckConstraint("(arrow IN ('up', 'down')) = (accept IS NULL AND reject IS NULL)",
+                        name="plan_or_arrow"),
+        ForeignKeyConstraint(["severity", "code"], ["quality.sampling_sample_sizes.severity",
+                                                    "quality.sampling_sample_sizes.code"]),
+        {"schema": SCHEMA},
+    )
+
+    severity: Mapped[str] = mapped_column(Text, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    aql: Mapped[Decimal] = mapped_column(Numeric, primary_key=True)
+    arrow: Mapped[str | None] = mapped_column(Text)
+    accept: Mapped[int | None] = mapped_column(Integer)
+    reject: Mapped[int | None] = mapped_column(Integer)
