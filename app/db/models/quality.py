@@ -598,3 +598,49 @@ class SamplingPlan(Base):
     arrow: Mapped[str | None] = mapped_column(Text)
     accept: Mapped[int | None] = mapped_column(Integer)
     reject: Mapped[int | None] = mapped_column(Integer)
+
+
+class InspectionPlan(Base):
+    """How an item (from one supplier, or from any) is inspected on receipt: one version."""
+
+    __tablename__ = "inspection_plans"
+    __table_args__ = (
+        CheckConstraint("sampling IN ('z14', 'fixed', 'sqrt')", name="sampling_kind"),
+        Index(None, "item_id", "supplier_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer)
+    supplier_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    sampling: Mapped[str] = mapped_column(Text)
+    level: Mapped[str | None] = mapped_column(Text)
+    aql: Mapped[Decimal | None] = mapped_column(Numeric)
+    fixed_count: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class InspectionCharacteristic(Base):
+    """One thing an inspector checks or measures under a plan."""
+
+    __tablename__ = "inspection_characteristics"
+    __table_args__ = (
+        CheckConstraint("kind IN ('visual', 'label', 'seal', 'temperature', 'identity', 'measurement')",
+                        name="kind_known"),
+        UniqueConstraint("plan_id", "position"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("quality.inspection_plans.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    required: Mapped[bool] = mapped_column(Boolean)
+    min_value: Mapped[Decimal | None] = mapped_column(Numeric)
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric)
+    unit: Mapped[str | None] = mapped_column(Text)
