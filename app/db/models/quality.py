@@ -644,3 +644,46 @@ class InspectionCharacteristic(Base):
     min_value: Mapped[Decimal | None] = mapped_column(Numeric)
     max_value: Mapped[Decimal | None] = mapped_column(Numeric)
     unit: Mapped[str | None] = mapped_column(Text)
+
+
+class Inspection(Base):
+    """A receiving inspection of a lot under its item's plan; completed with a signature."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'passed', 'failed')", name="status_known"),
+        Index("ix_inspections_one_open_per_lot", "lot_id", unique=True,
+              postgresql_where=text("status = 'open'")),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(BigInteger)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("quality.inspection_plans.id"))
+    severity: Mapped[str] = mapped_column(Text)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    accept: Mapped[int] = mapped_column(Integer)
+    reject: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Text)
+    defects: Mapped[int | None] = mapped_column(Integer)
+    opened_by: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(TZ)
+    completed_by: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    signature_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InspectionResult(Base):
+    """What the inspector found for one characteristic of an inspection."""
+
+    __tablename__ = "inspection_results"
+    __table_args__ = (UniqueConstraint("inspection_id", "characteristic_id"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("quality.inspections.id"))
+    characteristic_id: Mapped[int] = mapped_column(ForeignKey("quality.inspection_characteristics.id"))
+    value: Mapped[Decimal | None] = mapped_column(Numeric)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(TZ)

@@ -65,7 +65,14 @@ BEGIN
                  '%s needs own testing: the supplier COA does not stand in for it', s.test)
                  ORDER BY s.test)
              FROM quality.item_specs s WHERE s.item_id = v_lot.item_id AND s.active
-               AND NOT s.coa_acceptable), '{}');
+               AND NOT s.coa_acceptable
+               -- a passed receiving inspection that checked it is the own testing
+               AND NOT EXISTS (
+                   SELECT 1 FROM quality.inspections i
+                   JOIN quality.inspection_results r ON r.inspection_id = i.id
+                   JOIN quality.inspection_characteristics c ON c.id = r.characteristic_id
+                   WHERE i.lot_id = p_lot_id AND i.status = 'passed' AND r.passed
+                     AND lower(c.name) = lower(s.test))), '{}');
     RETURN b;
 END $$;
 

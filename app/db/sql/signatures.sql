@@ -92,6 +92,8 @@ BEGIN
         RETURN s.record_hash = quality.decision_digest(s.record_id);
     ELSIF s.record_type = 'recall' THEN
         RETURN s.record_hash = quality.recall_digest(s.record_id);
+    ELSIF s.record_type = 'inspection' THEN
+        RETURN s.record_hash = quality.inspection_digest(s.record_id);
     END IF;
     RETURN false;
 END $$;

@@ -1,0 +1,130 @@
+"""Receiving inspection, recorded and signed: a pass stands in for the own testing a
+specification asks for; a failure holds the lot at once and says why."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from app.db.errors import DecisionRefused, SignatureRefused
+from app.db.server import ServerTarget
+from app.workflows import decisions, inspections
+from app.workflows.session import UserSession, login
+from app.workflows.signing import Credentials
+from tests.conftest import DEMO_PASSWORDS
+from tests.support.coa_files import quarantine_lot_for_coa
+
+IVY = Credentials("ivy.inspector", DEMO_PASSWORDS["ivy.inspector"])
+CHECKS = [
+    {"name": "Packaging intact", "kind": "seal"},
+    {"name": "Temperature at receipt", "kind": "temperature", "max": 8, "unit": "°C"},
+    {"name": "Identity (FTIR)", "kind": "identity"},
+    {"name": "Remarks", "kind": "visual", "required": False},
+]
+
+
+def _session(db: ServerTarget, username: str) -> UserSession:
+    return login(db, username, DEMO_PASSWORDS[username])
+
+
+@pytest.fixture
+def inspector(db: ServerTarget) -> Iterator[UserSession]:
+    session = _session(db, "ivy.inspector")
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def lot(db: ServerTarget, owner_engine: Engine) -> str:
+    """A quarantined lot whose item's specification asks for an in-house identity test, with
+    an inspection plan that checks it."""
+    code = quarantine_lot_for_coa(owner_engine)[0]
+    with owner_engine.connect() as conn:
+        item = conn.execute(text("SELECT item_id FROM quality.lots WHERE lot_code = :c"),
+                            {"c": code}).scalar_one()
+    compliance = _session(db, "cora.compliance")
+    try:
+        with compliance.engine.begin() as conn:
+            conn.execute(text("SELECT quality.set_item_specs(:i, CAST(:t AS jsonb), :r)"), {
+                "i": item, "r": "identity tested in house",
+                "t": json.dumps([{"test": "Identity (FTIR)", "text": "Conforms",
+                                  "coa_acceptable": False}])})
+            conn.execute(text(
+                "SELECT quality.set_inspection_plan(:i, NULL, CAST(:s AS jsonb), CAST(:c AS jsonb), :r)"),
+                {"i": item, "s": json.dumps({"kind": "z14", "level": "II", "aql": 2.5}),
+                 "c": json.dumps(CHECKS), "r": "receiving inspection"})
+    finally:
+        compliance.close()
+    return code
+
+
+def _record_all(session: UserSession, opened: inspections.OpenInspection, *,
+                temperature: float = 5.0) -> None:
+    by_name = {c.name: c for c in opened.characteristics}
+    inspections.record(session, opened.id, by_name["Packaging intact"].id, passed=True)
+    inspections.record(session, opened.id, by_name["Temperature at receipt"].id, value=temperature)
+    inspections.record(session, opened.id, by_name["Identity (FTIR)"].id, passed=True)
+
+
+def test_a_passed_inspection_is_the_own_testing_the_release_asks_for(
+        db: ServerTarget, lot: str, inspector: UserSession, owner_engine: Engine) -> None:
+    before = decisions.release_blockers(inspector, lot)
+    assert any("Identity (FTIR) needs own testing" in b for b in before), before
+    opened = inspections.open_inspection(inspector, lot, lot_size=1000)
+    assert (opened.sample_size, opened.accept, opened.reject) == (80, 5, 6)
+    _record_all(inspector, opened)
+    assert inspections.complete(inspector, IVY, opened.id, defects=2) == "passed"
+    after = decisions.release_blockers(inspector, lot)
+    assert not any("needs own testing" in b for b in after), after
+    with owner_engine.connect() as conn:
+        signature = conn.execute(text(
+            "SELECT signature_id FROM quality.inspections WHERE id = :i"), {"i": opened.id}).scalar_one()
+        assert conn.execute(text("SELECT quality.signature_valid(:s)"), {"s": signature}).scalar_one()
+        # a superuser who rewrites a signed result breaks the signature
+        conn.execute(text("UPDATE quality.inspection_results SET passed = true, note = 'edited' "
+                          "WHERE inspection_id = :i AND note IS NULL AND value IS NOT NULL"),
+                     {"i": opened.id})
+        assert not conn.execute(text("SELECT quality.signature_valid(:s)"), {"s": signature}).scalar_one()
+        conn.rollback()
+
+
+def test_a_failed_inspection_holds_the_lot_and_says_why(
+        db: ServerTarget, lot: str, inspector: UserSession) -> None:
+    opened = inspections.open_inspection(inspector, lot, lot_size=1000)
+    _record_all(inspector, opened, temperature=12.5)  # above the 8 °C limit
+    assert inspections.complete(inspector, IVY, opened.id, defects=6) == "failed"
+    held = decisions.history(inspector, lot)[-1]
+    assert (held.action, held.to_status) == ("rule_hold", "hold")
+    assert held.reason is not None and "Temperature at receipt 12.5 °C" in held.reason
+    assert "6 nonconforming in a sample of 80 (rejects at 6)" in held.reason
+
+
+def test_what_an_inspection_refuses(db: ServerTarget, lot: str, inspector: UserSession) -> None:
+    opened = inspections.open_inspection(inspector, lot, lot_size=1000)
+    by_name = {c.name: c for c in opened.characteristics}
+    with pytest.raises((DBAPIError, DecisionRefused), match="already has an open inspection"):
+        inspections.open_inspection(inspector, lot)
+    with pytest.raises(DBAPIError, match="is measured: give the value"):
+        inspections.record(inspector, opened.id, by_name["Temperature at receipt"].id, passed=True)
+    with pytest.raises(DBAPIError, match="needs a note"):
+        inspections.record(inspector, opened.id, by_name["Packaging intact"].id, passed=False)
+    with pytest.raises((DBAPIError, DecisionRefused), match="no result yet for Packaging intact"):
+        inspections.complete(inspector, IVY, opened.id, defects=0)
+    auditor = _session(db, "aude.auditor")
+    try:
+        with pytest.raises(DBAPIError, match="inspect lots"):
+            inspections.record(auditor, opened.id, by_name["Packaging intact"].id, passed=True)
+    finally:
+        auditor.close()
+    _record_all(inspector, opened)
+    # signing as someone else with their password typed in is refused: the session is Ivy's
+    with pytest.raises(SignatureRefused, match="your own user name"):
+        inspections.complete(inspector, Credentials("arlo.approver", DEMO_PASSWORDS["arlo.approver"]),
+                             opened.id, defects=0)
+    assert inspections.complete(inspector, IVY, opened.id, defects=0) == "passed"
+    with pytest.raises(DBAPIError, match="is completed"):
+        inspections.record(inspector, opened.id, by_name["Remarks"].id, passed=True)
