@@ -128,3 +128,35 @@ def test_what_an_inspection_refuses(db: ServerTarget, lot: str, inspector: UserS
     assert inspections.complete(inspector, IVY, opened.id, defects=0) == "passed"
     with pytest.raises(DBAPIError, match="is completed"):
         inspections.record(inspector, opened.id, by_name["Remarks"].id, passed=True)
+
+
+def test_two_failed_lots_switch_the_supplier_to_tightened_inspection(
+        db: ServerTarget, owner_engine: Engine, inspector: UserSession) -> None:
+    """Z1.4 section 8: 2 of 5 or fewer consecutive lots not accepted -> tightened."""
+    first = quarantine_lot_for_coa(owner_engine)[0]
+    with owner_engine.begin() as conn:
+        item, supplier = conn.execute(text(
+            "SELECT item_id, supplier_id FROM quality.lots WHERE lot_code = :c"), {"c": first}).one()
+        # two more lots of the same item from the same supplier, received as the ERP receives
+        conn.execute(text(
+            "INSERT INTO erp_builtin.lots (lot_code, item_id, supplier_id, supplier_lot_code, "
+            "manufacture_date, expiry_date, origin, site_id) "
+            "SELECT l.lot_code || '-' || n, l.item_id, l.supplier_id, l.supplier_lot_code || '-' || n, "
+            "l.manufacture_date, l.expiry_date, 'receipt', l.site_id "
+            "FROM erp_builtin.lots l, generate_series(2, 3) n WHERE l.lot_code = :c"), {"c": first})
+    codes = [first, f"{first}-2", f"{first}-3"]
+    compliance = _session(db, "cora.compliance")
+    try:
+        with compliance.engine.begin() as conn:
+            conn.execute(text(
+                "SELECT quality.set_inspection_plan(:i, :s, CAST(:p AS jsonb), CAST(:c AS jsonb), :r)"),
+                {"i": item, "s": supplier, "p": json.dumps({"kind": "z14", "level": "II", "aql": 2.5}),
+                 "c": json.dumps(CHECKS), "r": "receiving inspection"})
+    finally:
+        compliance.close()
+    for code in codes[:2]:
+        opened = inspections.open_inspection(inspector, code, lot_size=1000)
+        _record_all(inspector, opened, temperature=20)
+        assert inspections.complete(inspector, IVY, opened.id, defects=0) == "failed"
+    opened = inspections.open_inspection(inspector, codes[2], lot_size=1000)
+    assert (opened.sample_size, opened.accept, opened.reject) == (80, 3, 4)  # Table II-B

@@ -128,7 +128,18 @@ BEGIN
     plan_id := p.id;
     plan_version := p.version;
     sampling := p.sampling;
-    severity := 'normal';  -- switching follows once inspections are recorded
+    -- Switching (Z1.4 section 8) follows the lots of this item and supplier inspected under
+    -- this version of the plan: a new version, set after a corrective action, starts afresh.
+    severity := quality.sampling_severity(ARRAY(
+        SELECT i.status = 'passed' FROM quality.inspections i
+        JOIN quality.lots l ON l.id = i.lot_id
+        WHERE i.plan_id = p.id AND i.status IN ('passed', 'failed')
+          AND l.supplier_id IS NOT DISTINCT FROM v_lot.supplier_id
+        ORDER BY i.completed_at, i.id));
+    IF severity = 'discontinued' THEN
+        RAISE EXCEPTION 'inspection of this item from this supplier is discontinued: 5 lots failed on tightened inspection; compliance sets a new plan version once the supplier has corrected the cause'
+            USING ERRCODE = 'LP409';
+    END IF;
     IF p.sampling = 'z14' AND v_size >= 2 THEN
         SELECT * INTO s FROM quality.sampling_plan(v_size, p.level, p.aql, severity);
         code := s.code; sample_size := s.sample_size; accept := s.accept; reject := s.reject;
