@@ -13,22 +13,15 @@ from sqlalchemy.exc import DBAPIError
 from app.db.errors import DecisionRefused, SignatureRefused
 from app.db.server import ServerTarget
 from app.workflows import decisions, inspections
-from app.workflows.session import UserSession, login
+from app.workflows.session import UserSession
 from app.workflows.signing import Credentials
 from tests.conftest import DEMO_PASSWORDS
 from tests.support.coa_files import quarantine_lot_for_coa
+from tests.support.inspections import CHECKS, as_user, planned_lot, record_all
 
 IVY = Credentials("ivy.inspector", DEMO_PASSWORDS["ivy.inspector"])
-CHECKS = [
-    {"name": "Packaging intact", "kind": "seal"},
-    {"name": "Temperature at receipt", "kind": "temperature", "max": 8, "unit": "°C"},
-    {"name": "Identity (FTIR)", "kind": "identity"},
-    {"name": "Remarks", "kind": "visual", "required": False},
-]
-
-
-def _session(db: ServerTarget, username: str) -> UserSession:
-    return login(db, username, DEMO_PASSWORDS[username])
+_session = as_user
+_record_all = record_all
 
 
 @pytest.fixture
@@ -42,32 +35,7 @@ def inspector(db: ServerTarget) -> Iterator[UserSession]:
 def lot(db: ServerTarget, owner_engine: Engine) -> str:
     """A quarantined lot whose item's specification asks for an in-house identity test, with
     an inspection plan that checks it."""
-    code = quarantine_lot_for_coa(owner_engine)[0]
-    with owner_engine.connect() as conn:
-        item = conn.execute(text("SELECT item_id FROM quality.lots WHERE lot_code = :c"),
-                            {"c": code}).scalar_one()
-    compliance = _session(db, "cora.compliance")
-    try:
-        with compliance.engine.begin() as conn:
-            conn.execute(text("SELECT quality.set_item_specs(:i, CAST(:t AS jsonb), :r)"), {
-                "i": item, "r": "identity tested in house",
-                "t": json.dumps([{"test": "Identity (FTIR)", "text": "Conforms",
-                                  "coa_acceptable": False}])})
-            conn.execute(text(
-                "SELECT quality.set_inspection_plan(:i, NULL, CAST(:s AS jsonb), CAST(:c AS jsonb), :r)"),
-                {"i": item, "s": json.dumps({"kind": "z14", "level": "II", "aql": 2.5}),
-                 "c": json.dumps(CHECKS), "r": "receiving inspection"})
-    finally:
-        compliance.close()
-    return code
-
-
-def _record_all(session: UserSession, opened: inspections.OpenInspection, *,
-                temperature: float = 5.0) -> None:
-    by_name = {c.name: c for c in opened.characteristics}
-    inspections.record(session, opened.id, by_name["Packaging intact"].id, passed=True)
-    inspections.record(session, opened.id, by_name["Temperature at receipt"].id, value=temperature)
-    inspections.record(session, opened.id, by_name["Identity (FTIR)"].id, passed=True)
+    return planned_lot(db, owner_engine)
 
 
 def test_a_passed_inspection_is_the_own_testing_the_release_asks_for(

@@ -618,6 +618,9 @@ class InspectionPlan(Base):
     level: Mapped[str | None] = mapped_column(Text)
     aql: Mapped[Decimal | None] = mapped_column(Numeric)
     fixed_count: Mapped[int | None] = mapped_column(Integer)
+    # Skip-lot: after `skip_after` lots in a row accepted, one lot in `skip_every` is inspected.
+    skip_after: Mapped[int | None] = mapped_column(Integer)
+    skip_every: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(Text)
@@ -651,7 +654,7 @@ class Inspection(Base):
 
     __tablename__ = "inspections"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'passed', 'failed')", name="status_known"),
+        CheckConstraint("status IN ('open', 'passed', 'failed', 'skipped')", name="status_known"),
         Index("ix_inspections_one_open_per_lot", "lot_id", unique=True,
               postgresql_where=text("status = 'open'")),
         {"schema": SCHEMA},
@@ -687,3 +690,158 @@ class InspectionResult(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class InspectionAttachment(Base):
+    """A photo or file an inspector attached to an inspection (covered by its signature)."""
+
+    __tablename__ = "inspection_attachments"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("quality.inspections.id"), index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(Text)
+    attached_by: Mapped[str] = mapped_column(Text)
+    attached_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class QmTransition(Base):
+    """The status machines of NCRs, CAPAs and SCARs: the one definition their functions enforce
+    and the workstation reads (like `lot_status_transitions`)."""
+
+    __tablename__ = "qm_transitions"
+    __table_args__ = (
+        CheckConstraint("record_kind IN ('ncr', 'capa', 'scar')", name="record_kind_known"),
+        {"schema": SCHEMA},
+    )
+
+    record_kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    action: Mapped[str] = mapped_column(Text, primary_key=True)
+    from_status: Mapped[str] = mapped_column(Text, primary_key=True)
+    to_status: Mapped[str] = mapped_column(Text)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    signed: Mapped[bool] = mapped_column(Boolean)
+    label: Mapped[str] = mapped_column(Text)
+
+
+class Ncr(Base):
+    """A nonconformance report: what was found, on which lots, contained how, why, and what
+    became of the material."""
+
+    __tablename__ = "ncrs"
+    __table_args__ = (
+        CheckConstraint("source IN ('out_of_spec', 'inspection', 'quality_event', 'complaint', "
+                        "'return', 'manual')", name="source_known"),
+        CheckConstraint("severity IN ('minor', 'major', 'critical')", name="severity_known"),
+        CheckConstraint("root_cause_method IN ('5_whys', 'fishbone', 'fault_tree', 'other')",
+                        name="method_known"),
+        Index(None, "status"),
+        Index(None, "supplier_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    source_ref: Mapped[str | None] = mapped_column(Text)
+    item_id: Mapped[int | None] = mapped_column(Integer)
+    supplier_id: Mapped[int | None] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    found: Mapped[str] = mapped_column(Text)
+    containment: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    root_cause_method: Mapped[str | None] = mapped_column(Text)
+    root_cause_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    disposition: Mapped[str | None] = mapped_column(Text)
+    disposition_note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    opened_by: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(TZ)
+    closed_by: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    signature_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class NcrLot(Base):
+    """A lot an NCR names, and the hold that contains it (when there is one)."""
+
+    __tablename__ = "ncr_lots"
+    __table_args__ = (Index(None, "lot_id"), {"schema": SCHEMA})
+
+    ncr_id: Mapped[int] = mapped_column(ForeignKey("quality.ncrs.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hold_decision_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Capa(Base):
+    """A corrective and preventive action plan: actions, then a check that they worked."""
+
+    __tablename__ = "capas"
+    __table_args__ = (Index(None, "ncr_id"), Index(None, "status"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ncr_id: Mapped[int | None] = mapped_column(ForeignKey("quality.ncrs.id"))
+    title: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    effectiveness_criteria: Mapped[str] = mapped_column(Text)
+    effectiveness_due: Mapped[dt.date] = mapped_column(Date)
+    effective: Mapped[bool | None] = mapped_column(Boolean)
+    effectiveness_evidence: Mapped[str | None] = mapped_column(Text)
+    checked_by: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    opened_by: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(TZ)
+    closed_by: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    signature_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CapaAction(Base):
+    """One corrective or preventive action of a CAPA, with its owner and due date."""
+
+    __tablename__ = "capa_actions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('corrective', 'preventive')", name="kind_known"),
+        Index(None, "capa_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    capa_id: Mapped[int] = mapped_column(ForeignKey("quality.capas.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    done_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    done_by: Mapped[str | None] = mapped_column(Text)
+    done_note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class Scar(Base):
+    """A supplier corrective action request: sent, answered, accepted or asked again."""
+
+    __tablename__ = "scars"
+    __table_args__ = (Index(None, "supplier_id"), Index(None, "ncr_id"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ncr_id: Mapped[int] = mapped_column(ForeignKey("quality.ncrs.id"))
+    supplier_id: Mapped[int] = mapped_column(Integer)
+    request: Mapped[str] = mapped_column(Text)
+    response_due: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    sent_by: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_on: Mapped[dt.date | None] = mapped_column(Date)
+    response_recorded_by: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    close_note: Mapped[str | None] = mapped_column(Text)
+    opened_by: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(TZ)

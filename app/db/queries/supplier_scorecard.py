@@ -14,6 +14,8 @@ happened (a COA uploaded, a hold, a customer return after the period still count
 - holds: a done decision to hold or reject, or a status that shows it (hold, rejected or a
   disposition). Holds made automatically by rules (`rule_hold`: the supplier is not approved, or
   the results are out of spec) are left out: those causes are factors of their own;
+- corrective action: open SCARs, the days the SCARs closed in the period took, NCRs opened in
+  the period and how many repeat one on the same item within a year;
 - returns: customer returns of the lot and of the lots split, repacked or relabelled from it
   (genealogy children that keep the supplier); the risk factor counts quality-related reasons.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -98,6 +101,14 @@ class SupplierScore:
     lots_quality_returned: int
     risk: float
     factors: tuple[RiskFactor, ...]
+    # Supplier corrective action: SCARs open now, the days SCARs closed in the period took
+    # (sent to closed), and NCRs in the period on an item of this supplier's that already had
+    # one in the year before (repeat failures).
+    open_scars: int = 0
+    scars_closed: int = 0
+    mean_scar_days: float | None = None
+    ncrs: int = 0
+    repeat_failures: int = 0
 
     @property
     def out_of_spec_rate(self) -> float | None:
@@ -261,6 +272,35 @@ FROM returned GROUP BY supplier_id
 """
 
 
+_CORRECTIVE = """
+WITH scar AS (
+    SELECT supplier_id,
+           count(*) FILTER (WHERE status NOT IN ('closed', 'cancelled')) AS open_now,
+           count(*) FILTER (WHERE status = 'closed' AND closed_at >= CAST(:date_from AS date)
+                              AND closed_at < CAST(:date_to AS date) + 1) AS closed,
+           avg(extract(epoch FROM closed_at - coalesce(sent_at, opened_at)) / 86400)
+               FILTER (WHERE status = 'closed' AND closed_at >= CAST(:date_from AS date)
+                         AND closed_at < CAST(:date_to AS date) + 1) AS days
+    FROM quality.scars GROUP BY supplier_id
+),
+ncr AS (
+    SELECT n.supplier_id, count(*) AS ncrs,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM quality.ncrs e
+               WHERE e.supplier_id = n.supplier_id AND e.item_id = n.item_id AND e.id <> n.id
+                 AND e.status <> 'cancelled' AND e.opened_at < n.opened_at
+                 AND e.opened_at >= n.opened_at - interval '365 days')) AS repeats
+    FROM quality.ncrs n
+    WHERE n.supplier_id IS NOT NULL AND n.status <> 'cancelled'
+      AND n.opened_at >= CAST(:date_from AS date) AND n.opened_at < CAST(:date_to AS date) + 1
+    GROUP BY n.supplier_id
+)
+SELECT coalesce(scar.supplier_id, ncr.supplier_id), coalesce(scar.open_now, 0),
+       coalesce(scar.closed, 0), scar.days, coalesce(ncr.ncrs, 0), coalesce(ncr.repeats, 0)
+FROM scar FULL JOIN ncr ON ncr.supplier_id = scar.supplier_id
+"""
+
+
 def scorecard(conn: Connection, date_from: dt.date, date_to: dt.date, *,
               late_after_days: int = 2) -> Scorecard:
     """Every supplier that delivered in [date_from, date_to], highest risk first."""
@@ -273,6 +313,9 @@ def scorecard(conn: Connection, date_from: dt.date, date_to: dt.date, *,
               "quality_reasons": list(QUALITY_RETURN_REASONS)}
     returns = {int(r[0]): (int(r[1]), Decimal(r[2]), int(r[3]), int(r[4]))
                for r in conn.execute(text(_RETURNS), params)}
+    corrective = {int(r[0]): (int(r[1]), int(r[2]), None if r[3] is None else round(float(r[3]), 1),
+                              int(r[4]), int(r[5]))
+                  for r in conn.execute(text(_CORRECTIVE), params)}
     scores: list[SupplierScore] = []
     for row in conn.execute(text(_LOTS), params):
         (sid, code, name, approval, lots, qty, oos, needs_coa, verified, with_coa, median,
@@ -293,9 +336,18 @@ def scorecard(conn: Connection, date_from: dt.date, date_to: dt.date, *,
             lots_held_or_rejected=int(held_or_rejected), returns=n_returns,
             returned_qty=returned_qty, quality_returns=quality_returns,
             lots_quality_returned=quality_lots,
-            risk=round(sum(f.points for f in factors), 1), factors=factors))
+            risk=round(sum(f.points for f in factors), 1), factors=factors,
+            **_corrective_fields(corrective.get(int(sid)))))
     scores.sort(key=lambda s: (-s.risk, s.name, s.supplier_id))
     return Scorecard(date_from, date_to, late_after_days, scores)
+
+
+def _corrective_fields(found: tuple[int, int, float | None, int, int] | None) -> dict[str, Any]:
+    if found is None:
+        return {}
+    open_scars, closed, days, ncrs, repeats = found
+    return {"open_scars": open_scars, "scars_closed": closed, "mean_scar_days": days,
+            "ncrs": ncrs, "repeat_failures": repeats}
 
 
 @dataclass(frozen=True)

@@ -151,11 +151,37 @@ BEGIN
     JOIN quality.lots l ON l.id = rl.lot_id
     WHERE abs(rl.qty - pl.qty) > 0.05 * pl.qty AND l.created_at > now() - interval '90 days'
       AND (p_lot_ids IS NULL OR rl.lot_id = ANY(p_lot_ids))
-      AND (p_types IS NULL OR p_types && ARRAY['quantity_mismatch']);
+      AND (p_types IS NULL OR p_types && ARRAY['quantity_mismatch'])
+    -- Overdue CAPA work goes to the role of the person who owns it.
+    UNION ALL
+    SELECT 'capa_action_overdue', 'capa_action:' || a.id, NULL, NULL, a.due_date::timestamptz,
+           format('CAPA-%s action overdue since %s (%s): %s', lpad(c.id::text, 5, '0'), a.due_date,
+                  u.printed_name, a.description),
+           jsonb_build_object('capa', c.id, 'action', a.id, 'owner', a.owner, 'owner_role', u.role)
+    FROM quality.capa_actions a JOIN quality.capas c ON c.id = a.capa_id
+    JOIN quality.users u ON u.username = a.owner
+    WHERE a.done_at IS NULL AND c.status = 'open' AND a.due_date < v_today AND p_lot_ids IS NULL
+      AND (p_types IS NULL OR p_types && ARRAY['capa_action_overdue'])
+    UNION ALL
+    SELECT 'capa_check_overdue', 'capa:' || c.id, NULL, NULL, c.effectiveness_due::timestamptz,
+           format('CAPA-%s effectiveness check overdue since %s (%s): %s', lpad(c.id::text, 5, '0'),
+                  c.effectiveness_due, u.printed_name, c.title),
+           jsonb_build_object('capa', c.id, 'owner', c.owner, 'owner_role', u.role)
+    FROM quality.capas c JOIN quality.users u ON u.username = c.owner
+    WHERE c.status = 'open' AND c.effectiveness_due < v_today AND p_lot_ids IS NULL
+      AND (p_types IS NULL OR p_types && ARRAY['capa_check_overdue'])
+    UNION ALL
+    SELECT 'scar_overdue', 'scar:' || x.id, NULL, NULL, x.response_due::timestamptz,
+           format('SCAR-%s to %s: no answer since %s', lpad(x.id::text, 5, '0'), s.name, x.response_due),
+           jsonb_build_object('scar', x.id, 'supplier', s.name)
+    FROM quality.scars x JOIN erp.suppliers s ON s.id = x.supplier_id
+    WHERE x.status = 'sent' AND x.response_due < v_today AND p_lot_ids IS NULL
+      AND (p_types IS NULL OR p_types && ARRAY['scar_overdue']);
 
     INSERT INTO quality.exceptions (type, key, severity, owner_role, priority, lot_id, title,
                                     details, opened_at)
-    SELECT f.type, f.key, coalesce(f.severity, r.severity), r.owner_role, r.priority, f.lot_id,
+    SELECT f.type, f.key, coalesce(f.severity, r.severity),
+           coalesce(f.details ->> 'owner_role', r.owner_role), r.priority, f.lot_id,
            f.title, f.details, least(coalesce(f.since, clock_timestamp()), clock_timestamp())
     FROM _found f JOIN quality.exception_routes r ON r.type = f.type AND r.enabled
     ON CONFLICT (type, key) WHERE closed_at IS NULL DO NOTHING;

@@ -6,7 +6,7 @@
 -- A new version of the inspection plan of an item, for one supplier (p_supplier_id) or for
 -- every supplier without a plan of its own (NULL). p_sampling: {"kind": "z14", "level": "II",
 -- "aql": 2.5} | {"kind": "fixed", "count": 5} | {"kind": "sqrt"} (the square root of the lot
--- size plus one). p_characteristics: [{"name", "kind", "required", "min", "max", "unit"}], in
+-- size plus one), each optionally with "skip_lot": {"after": 10, "every": 3}. p_characteristics: [{"name", "kind", "required", "min", "max", "unit"}], in
 -- the order the inspector works through them. Compliance sets plans, with a reason.
 CREATE OR REPLACE FUNCTION quality.set_inspection_plan(p_item_id integer, p_supplier_id integer,
                                                        p_sampling jsonb, p_characteristics jsonb,
@@ -20,6 +20,8 @@ DECLARE
     v_level text;
     v_aql numeric;
     v_count integer;
+    v_skip_after integer;
+    v_skip_every integer;
     v_version integer;
     v_id bigint;
 BEGIN
@@ -42,6 +44,14 @@ BEGIN
     ELSIF v_kind IS DISTINCT FROM 'sqrt' THEN
         RAISE EXCEPTION 'sampling is z14 (level and AQL), fixed (a count) or sqrt, not %',
             coalesce(v_kind, 'missing') USING ERRCODE = 'LP422';
+    END IF;
+    IF p_sampling ? 'skip_lot' THEN
+        v_skip_after := (p_sampling -> 'skip_lot' ->> 'after')::integer;
+        v_skip_every := (p_sampling -> 'skip_lot' ->> 'every')::integer;
+        IF v_skip_after IS NULL OR v_skip_after < 1 OR v_skip_every IS NULL OR v_skip_every < 2 THEN
+            RAISE EXCEPTION 'skip-lot needs "after" (lots in a row accepted, at least 1) and "every" (one lot in how many is inspected, at least 2)'
+                USING ERRCODE = 'LP422';
+        END IF;
     END IF;
     IF jsonb_typeof(p_characteristics) IS DISTINCT FROM 'array'
        OR jsonb_array_length(p_characteristics) = 0 THEN
@@ -77,8 +87,10 @@ BEGIN
     UPDATE quality.inspection_plans SET active = false
     WHERE item_id = p_item_id AND supplier_id IS NOT DISTINCT FROM p_supplier_id AND active;
     INSERT INTO quality.inspection_plans (item_id, supplier_id, version, sampling, level, aql,
-                                          fixed_count, active, reason, created_by, created_at)
-    VALUES (p_item_id, p_supplier_id, v_version, v_kind, v_level, v_aql, v_count, true,
+                                          fixed_count, skip_after, skip_every, active, reason,
+                                          created_by, created_at)
+    VALUES (p_item_id, p_supplier_id, v_version, v_kind, v_level, v_aql, v_count, v_skip_after,
+            v_skip_every, true,
             btrim(p_reason), session_user, clock_timestamp())
     RETURNING id INTO v_id;
     INSERT INTO quality.inspection_characteristics (plan_id, position, name, kind, required,

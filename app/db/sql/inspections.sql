@@ -2,7 +2,7 @@
 -- characteristic, completed with a signature; a failure holds the lot at once, a pass stands in
 -- for the own testing a specification asks for.
 --
--- requires: audit_trail, lots, rules, signatures, inspection_plans
+-- requires: audit_trail, lots, rules, signatures, inspection_plans, nonconformance
 
 -- ---------------------------------------------------------------- opening
 CREATE OR REPLACE FUNCTION quality.open_inspection(p_lot_code text, p_lot_size integer DEFAULT NULL)
@@ -26,6 +26,16 @@ BEGIN
             p_lot_code, v.status USING ERRCODE = 'LP409';
     END IF;
     SELECT * INTO s FROM quality.inspection_sample(p_lot_code, p_lot_size);
+    IF quality._skip_lot(v, s.plan_id) THEN
+        PERFORM quality._audit_context('inspection.skip', format('%s: skip-lot rule of plan %s',
+                                                                 p_lot_code, s.plan_id), NULL);
+        INSERT INTO quality.inspections (lot_id, plan_id, severity, sample_size, accept, reject,
+                                         status, opened_by, opened_at, completed_by, completed_at)
+        VALUES (v.id, s.plan_id, s.severity, 0, 0, 1, 'skipped', session_user, clock_timestamp(),
+                session_user, clock_timestamp())
+        RETURNING id INTO v_id;
+        RETURN v_id;
+    END IF;
     PERFORM quality._audit_context('inspection.open', p_lot_code, NULL);
     BEGIN
         INSERT INTO quality.inspections (lot_id, plan_id, severity, sample_size, accept, reject,
@@ -38,6 +48,66 @@ BEGIN
             (SELECT i.id FROM quality.inspections i WHERE i.lot_id = v.id AND i.status = 'open')
             USING ERRCODE = 'LP409';
     END;
+    RETURN v_id;
+END $$;
+
+-- Skip-lot: after `skip_after` lots in a row accepted under this plan version (item and
+-- supplier), only one lot in `skip_every` is inspected; any failure ends it.
+CREATE OR REPLACE FUNCTION quality._skip_lot(p_lot quality.lots, p_plan_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p quality.inspection_plans;
+    v_run integer := 0;
+    v_skipped integer := 0;
+    v_status text;
+BEGIN
+    SELECT * INTO p FROM quality.inspection_plans WHERE id = p_plan_id;
+    IF p.skip_after IS NULL THEN
+        RETURN false;
+    END IF;
+    FOR v_status IN SELECT i.status FROM quality.inspections i JOIN quality.lots l ON l.id = i.lot_id
+                    WHERE i.plan_id = p.id AND i.status IN ('passed', 'failed', 'skipped')
+                      AND l.supplier_id IS NOT DISTINCT FROM p_lot.supplier_id
+                    ORDER BY i.completed_at DESC, i.id DESC LOOP
+        EXIT WHEN v_status = 'failed';
+        IF v_status = 'passed' THEN
+            v_run := v_run + 1;
+        ELSIF v_run = 0 THEN
+            v_skipped := v_skipped + 1;  -- skipped since the last inspected lot
+        END IF;
+    END LOOP;
+    RETURN v_run >= p.skip_after AND v_skipped < p.skip_every - 1;
+END $$;
+
+-- A photo or file attached to an open inspection; its digest is part of what is signed.
+CREATE OR REPLACE FUNCTION quality.attach_inspection_file(p_inspection_id bigint, p_file_name text,
+                                                          p_content bytea)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    i quality.inspections;
+    v_id bigint;
+    v_max integer := quality.setting('inspection_attachment_max_mb', '20')::integer;
+BEGIN
+    PERFORM quality._person();
+    i := quality._open_inspection(p_inspection_id);
+    IF p_content IS NULL OR length(p_content) = 0 THEN
+        RAISE EXCEPTION 'the file % is empty', coalesce(p_file_name, '') USING ERRCODE = 'LP422';
+    END IF;
+    IF length(p_content) > v_max * 1024 * 1024 THEN
+        RAISE EXCEPTION 'the file % is % MB; an attachment is at most % MB', p_file_name,
+            round(length(p_content) / 1048576.0, 1), v_max USING ERRCODE = 'LP422';
+    END IF;
+    PERFORM quality._audit_context('inspection.attach', p_file_name, NULL);
+    INSERT INTO quality.inspection_attachments (inspection_id, file_name, content, sha256,
+                                                attached_by, attached_at)
+    VALUES (i.id, quality._text_needed(p_file_name, 'a file name'), p_content,
+            encode(sha256(p_content), 'hex'), session_user, clock_timestamp())
+    RETURNING id INTO v_id;
     RETURN v_id;
 END $$;
 
@@ -124,7 +194,9 @@ AS $$
                                             coalesce(r.value::text, ''), r.passed::text,
                                             coalesce(r.note, ''), r.recorded_by),
                                   chr(29) ORDER BY r.characteristic_id)
-                FROM quality.inspection_results r WHERE r.inspection_id = i.id)), 'UTF8')), 'hex')
+                FROM quality.inspection_results r WHERE r.inspection_id = i.id),
+               (SELECT string_agg(a.file_name || ':' || a.sha256, chr(29) ORDER BY a.id)
+                FROM quality.inspection_attachments a WHERE a.inspection_id = i.id)), 'UTF8')), 'hex')
     FROM quality.inspections i WHERE i.id = p_inspection_id
 $$;
 
@@ -176,16 +248,22 @@ BEGIN
     WHERE id = i.id;
     IF v_status = 'failed' THEN
         PERFORM quality._rule_hold(i.lot_id, format('Receiving inspection %s failed: %s', i.id, v_failed));
+        PERFORM quality._open_ncr('inspection', i.id::text, ARRAY[i.lot_id], NULL, NULL, 'major',
+            format('Receiving inspection %s of lot %s failed', i.id,
+                   (SELECT l.lot_code FROM quality.lots l WHERE l.id = i.lot_id)), v_failed);
     END IF;
     RETURN v_status;
 END $$;
 
 CREATE OR REPLACE TRIGGER audit_inspections AFTER INSERT OR UPDATE OR DELETE ON quality.inspections
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
+CREATE OR REPLACE TRIGGER audit_inspection_attachments AFTER INSERT OR UPDATE OR DELETE ON quality.inspection_attachments
+    FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
 CREATE OR REPLACE TRIGGER audit_inspection_results AFTER INSERT OR UPDATE OR DELETE ON quality.inspection_results
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
 
 GRANT EXECUTE ON FUNCTION quality.open_inspection(text, integer),
     quality.record_inspection_result(bigint, bigint, numeric, boolean, text),
-    quality.complete_inspection(bigint, integer, text), quality.inspection_digest(bigint)
+    quality.complete_inspection(bigint, integer, text), quality.inspection_digest(bigint),
+    quality.attach_inspection_file(bigint, text, bytea)
     TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;

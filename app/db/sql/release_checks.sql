@@ -59,6 +59,15 @@ BEGIN
         END IF;
     END LOOP;
     b := b || coalesce((SELECT array_agg(problem) FROM quality.spec_failures(p_lot_id)), '{}');
+    -- An item with an inspection plan is inspected on receipt (or skipped by the skip-lot rule).
+    IF EXISTS (SELECT 1 FROM quality.inspection_plans p WHERE p.item_id = v_lot.item_id AND p.active
+                 AND (p.supplier_id = v_lot.supplier_id OR p.supplier_id IS NULL))
+       AND NOT EXISTS (SELECT 1 FROM quality.inspections i WHERE i.lot_id = p_lot_id
+                         AND i.status IN ('passed', 'skipped')) THEN
+        b := b || coalesce((SELECT format('receiving inspection %s is open, not completed', i.id)
+                            FROM quality.inspections i WHERE i.lot_id = p_lot_id AND i.status = 'open'),
+                           'no receiving inspection yet: the item has an inspection plan');
+    END IF;
     -- Tests the supplier's COA may not stand in for: the in-house result is cited in an override
     -- justification, which compliance co-signs.
     b := b || coalesce((SELECT array_agg(format(

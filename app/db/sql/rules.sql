@@ -212,6 +212,13 @@ BEGIN
        OR EXISTS (SELECT 1 FROM quality.lot_results(p_lot_id));
     IF cardinality(v_failures) > 0 THEN
         PERFORM quality._rule_hold(p_lot_id, 'Out of specification: ' || array_to_string(v_failures, '; '));
+        IF NOT EXISTS (SELECT 1 FROM quality.ncrs n JOIN quality.ncr_lots k ON k.ncr_id = n.id
+                       WHERE k.lot_id = p_lot_id AND n.source = 'out_of_spec'
+                         AND n.status NOT IN ('closed', 'cancelled')) THEN
+            PERFORM quality._open_ncr('out_of_spec', NULL, ARRAY[p_lot_id], NULL, NULL, 'major',
+                format('Lot %s out of specification', (SELECT lot_code FROM quality.lots WHERE id = p_lot_id)),
+                array_to_string(v_failures, '; '));
+        END IF;
     END IF;
     RETURN coalesce(v_failures, '{}');
 END $$;

@@ -94,6 +94,10 @@ BEGIN
         RETURN s.record_hash = quality.recall_digest(s.record_id);
     ELSIF s.record_type = 'inspection' THEN
         RETURN s.record_hash = quality.inspection_digest(s.record_id);
+    ELSIF s.record_type = 'ncr' THEN
+        RETURN s.record_hash = quality.ncr_digest(s.record_id);
+    ELSIF s.record_type = 'capa' THEN
+        RETURN s.record_hash = quality.capa_digest(s.record_id);
     END IF;
     RETURN false;
 END $$;
