@@ -57,7 +57,7 @@ WHERE (:all OR c.status = ANY(:open_capa))
 
 def board(conn: Connection, today: dt.date, *, include_closed: bool = False) -> list[BoardRow]:
     """Open NCRs and CAPAs: overdue first, then by owner and state, oldest first."""
-    rows = [BoardRow(*row[:12], overdue=row.due is not None and row.due < today)
+    rows = [BoardRow(*[*row, row.due is not None and row.due < today])
             for row in conn.execute(text(_BOARD), {"all": include_closed, "open_ncr": list(OPEN_NCR),
                                                    "open_capa": list(OPEN_CAPA)})]
     rows.sort(key=lambda r: (not r.overdue, r.owner_name or r.owner, r.status, r.opened_at))
@@ -192,7 +192,7 @@ def ncr(conn: Connection, ncr_id: int) -> NcrDetail:
         WHERE k.ncr_id = :n ORDER BY l.lot_code"""), {"n": ncr_id})]
     capas = [capa(conn, int(c)) for c in conn.execute(text(
         "SELECT id FROM quality.capas WHERE ncr_id = :n ORDER BY id"), {"n": ncr_id}).scalars()]
-    return NcrDetail(*head, lots=lots, capas=capas, scars=scars(conn, ncr_id=ncr_id))
+    return NcrDetail(*[*head, lots, capas, scars(conn, ncr_id=ncr_id)])
 
 
 def capa(conn: Connection, capa_id: int) -> CapaDetail:
@@ -208,7 +208,7 @@ def capa(conn: Connection, capa_id: int) -> CapaDetail:
                a.done_by, a.done_note
         FROM quality.capa_actions a LEFT JOIN quality.users u ON u.username = a.owner
         WHERE a.capa_id = :c ORDER BY a.id"""), {"c": capa_id})]
-    return CapaDetail(*head, actions=actions)
+    return CapaDetail(*[*head, actions])
 
 
 def scars(conn: Connection, *, ncr_id: int | None = None,
