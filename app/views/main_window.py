@@ -30,8 +30,10 @@ from app.views.evidence_export import EvidenceExport
 from app.views.first_show import BuiltWhenShown
 from app.views.help_menu import install_help_menu, install_shortcuts
 from app.views.inbox import InboxPanel
+from app.views.inspection.panel import InspectionPanel
 from app.views.live_updates import LiveUpdates
 from app.views.lot_browser.panel import LotBrowser
+from app.views.nonconformance.board import NonconformanceBoard
 from app.views.recalls_panel import RecallsPanel
 from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         self.lot_browser = LotBrowser(session, runner)
         self.inbox = InboxPanel(session, runner)
         self.audit = AuditPanel(session, runner)
+        self.inspections = InspectionPanel(session, runner)
+        self.nonconformance = NonconformanceBoard(session, runner)
         self.documents = DocumentsPanel(session, runner)
         self.recalls = RecallsPanel(session, runner)
         self.compliance = CompliancePanel(session, runner)
@@ -104,6 +108,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.lot_browser, "Lots")
         self.tabs.addTab(self.inbox, "Approvals")
         self.tabs.addTab(self.documents, "Documents")
+        self.tabs.addTab(self.inspections, "Inspections")
+        self.tabs.addTab(self.nonconformance, "NCR / CAPA")
         self.tabs.addTab(self.recalls, "Recalls")
         self.tabs.addTab(self.compliance, "Compliance")
         self.tabs.addTab(self.analytics, "Analytics")
@@ -114,6 +120,11 @@ class MainWindow(QMainWindow):
         self.inbox.count_changed.connect(
             lambda n: self.tabs.setTabText(1, f"Approvals ({n})" if n else "Approvals"))
         self.inbox.decision_made.connect(self._decision_made)
+        self.inspections.count_changed.connect(
+            lambda n: self._count_tab(self.inspections, "Inspections", n))
+        self.inspections.completed.connect(self._inspection_completed)
+        self.nonconformance.count_changed.connect(
+            lambda n: self._count_tab(self.nonconformance, "NCR / CAPA", n, " overdue"))
         self.lot_browser.decision_made.connect(lambda _code: self.inbox.refresh())
         self.lot_browser.detail.certificate_button.clicked.connect(self.save_certificate)
         self.lot_browser.detail.files_dropped.connect(
@@ -188,12 +199,22 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.lot_browser.apply_filters()
         self.inbox.refresh()
+        self.inspections.refresh()
+        self.nonconformance.refresh()
 
     def _decision_made(self, lot_code: str) -> None:
         self.lot_browser.model.refresh_lot(lot_code)
         current = self.lot_browser.current_view
         if current is not None and current.detail.lot.lot_code == lot_code:
             self.lot_browser.open_lot(lot_code)
+
+    def _count_tab(self, page: QWidget, title: str, n: int, what: str = "") -> None:
+        self.tabs.setTabText(self.tabs.indexOf(page), f"{title} ({n}{what})" if n else title)
+
+    def _inspection_completed(self, lot_code: str, _status: str) -> None:
+        self._decision_made(lot_code)
+        self.inbox.refresh()
+        self.nonconformance.refresh()
 
     def _charts_built(self, panel: QWidget) -> None:
         assert isinstance(panel, ChartsPanel)

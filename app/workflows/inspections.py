@@ -168,3 +168,25 @@ def complete(session: UserSession, credentials: Credentials, inspection_id: int,
         return str(row[0])
 
     return sign(session, credentials, work)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One result as the inspector entered it."""
+
+    characteristic_id: int
+    value: Decimal | None
+    passed: bool | None
+    note: str | None
+
+
+def record_many(session: UserSession, inspection_id: int, entries: list[Entry]) -> None:
+    """Records every entered result in one transaction (all or none), so a refusal leaves the
+    inspection as it was and the form as it is."""
+    with session.engine.begin() as conn:
+        for e in entries:
+            conn.execute(text(
+                "SELECT quality.record_inspection_result(CAST(:i AS bigint), CAST(:c AS bigint), "
+                "CAST(:v AS numeric), CAST(:p AS boolean), CAST(:n AS text))"),
+                {"i": inspection_id, "c": e.characteristic_id, "v": e.value, "p": e.passed,
+                 "n": e.note})

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 
+from app.db.queries import nonconformance as qm
 from app.workflows.session import UserSession
 from app.workflows.signing import Credentials, sign
 
@@ -104,6 +106,10 @@ def close_capa(session: UserSession, credentials: Credentials, capa_id: int,
     return sign(session, credentials, work)
 
 
+def cancel_capa(session: UserSession, capa_id: int, reason: str) -> None:
+    _scalar(session, "SELECT quality.cancel_capa(:c, :r)", {"c": capa_id, "r": reason})
+
+
 # ---------------------------------------------------------------- SCAR
 def open_scar(session: UserSession, ncr_id: int, request: str, response_due: dt.date) -> int:
     return int(_scalar(session, "SELECT quality.open_scar(:n, :r, :d)",
@@ -124,3 +130,34 @@ def judge_scar_response(session: UserSession, scar_id: int, accepted: bool, note
                         new_due: dt.date | None = None) -> None:
     _scalar(session, "SELECT quality.judge_scar_response(:s, :a, :n, CAST(:d AS date))",
             {"s": scar_id, "a": accepted, "n": note, "d": new_due})
+
+
+# ---------------------------------------------------------------- reading, for the screens
+def board(session: UserSession, include_closed: bool = False) -> list[qm.BoardRow]:
+    with session.engine.connect() as conn:
+        today = conn.execute(text("SELECT quality.today()")).scalar_one()
+        return qm.board(conn, today, include_closed=include_closed)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One NCR or CAPA with the moves its status machine allows now, and who may own work."""
+
+    kind: str
+    ncr: qm.NcrDetail | None
+    capa: qm.CapaDetail | None
+    moves: list[qm.Move]
+    scar_moves: dict[int, list[qm.Move]]
+    owners: list[tuple[str, str]]
+
+
+def record(session: UserSession, kind: str, record_id: int) -> Record:
+    with session.engine.connect() as conn:
+        owners = qm.owners(conn)
+        if kind == "ncr":
+            detail = qm.ncr(conn, record_id)
+            scar_moves = {s.id: qm.moves(conn, "scar", s.status) for s in detail.scars}
+            return Record(kind, detail, None, qm.moves(conn, "ncr", detail.status), scar_moves,
+                          owners)
+        capa = qm.capa(conn, record_id)
+        return Record(kind, None, capa, qm.moves(conn, "capa", capa.status), {}, owners)

@@ -236,3 +236,12 @@ def ncrs_of_supplier(conn: Connection, supplier_id: int) -> list[tuple[int, str,
     return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in conn.execute(text("""
         SELECT n.id, 'NCR-' || lpad(n.id::text, 5, '0'), n.status, n.title
         FROM quality.ncrs n WHERE n.supplier_id = :s ORDER BY n.id"""), {"s": supplier_id})]
+
+
+def owners(conn: Connection) -> list[tuple[str, str]]:
+    """(user name, "Printed Name (Role)") of the people who may own quality work."""
+    return [(str(r[0]), f"{r[1]} ({str(r[2]).removeprefix('lotproof_').title()})")
+            for r in conn.execute(text(
+                "SELECT username, printed_name, role FROM quality.users WHERE active "
+                "AND role IN ('lotproof_inspector', 'lotproof_approver', 'lotproof_compliance') "
+                "ORDER BY printed_name"))]

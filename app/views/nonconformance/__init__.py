@@ -1,0 +1,1 @@
+"""Nonconformance reports, CAPAs and SCARs: the board, the record and its steps."""
