@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reportlab.lib.units import mm
@@ -13,6 +13,7 @@ from app.db.queries.audit_trail import TrailEntry
 from app.db.queries.decisions import DecisionLine
 from app.db.queries.dossier import DocumentRow, ReceiptRow, ResultRow
 from app.db.queries.lot_detail import LotAttributes
+from app.db.queries.nonconformance import InspectionSummary
 from app.db.queries.trace import Trace, TracedLot
 from app.reports.dossier_parts import (
     FAIL,
@@ -33,7 +34,7 @@ MAX_TRAIL_ROWS = 1000
 
 SECTIONS = ("Lot", "Supplier and receipt", "Documents", "COA results against the company "
             "specification", "Status history", "Signatures", "Genealogy", "Shipments",
-            "Audit trail")
+            "Audit trail", "Receiving inspections", "Nonconformance")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,22 @@ class LotDossierData:
     #: The audit chain head this dossier was made at (row, hash, time), so a trail shortened
     #: or rewritten later is shown up by the printout.
     audit_head: str = ""
+    inspections: list[InspectionSummary] = field(default_factory=list)
+    ncrs: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, number, status, title
+
+
+def _inspection_section(data: LotDossierData) -> list[Flowable]:
+    inspections = table_or(
+        ["#", "Outcome", "Sample (Ac/Re)", "Nonconforming", "Results", "Completed (UTC)"],
+        [[i.id, i.status, f"{i.sample_size} ({i.accept}/{i.reject}), {i.severity}",
+          "—" if i.defects is None else i.defects, lines(*i.results) if i.results else "—",
+          lines(i.completed_by or "", when(i.completed_at)) if i.completed_at else "open"]
+         for i in data.inspections],
+        [10 * mm, 16 * mm, 30 * mm, 22 * mm, 62 * mm, 30 * mm],
+        "No receiving inspection of this lot.")
+    ncrs = table_or(["NCR", "State", "Title"], [[n, s, t] for _i, n, s, t in data.ncrs],
+                    [25 * mm, 25 * mm, 120 * mm], "No nonconformance report names this lot.")
+    return [Paragraph(SECTIONS[9], H2), inspections, Paragraph(SECTIONS[10], H2), ncrs]
 
 
 def _q(value: Decimal | None) -> str:
@@ -239,6 +256,7 @@ def render(data: LotDossierData) -> bytes:
         documents_table(data.documents),
         *_results_section(data),
         *_history_section(data.history),
+        *_inspection_section(data),
         *_genealogy_section(data),
         *_shipments_section(data),
         *_trail_section(data.trail),

@@ -4,18 +4,19 @@ lots fared (the supplier scorecard)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from app.db.queries.dossier import ApprovalRow, CategoryStatus, DocumentRow, SupplierRow
+from app.db.queries.nonconformance import ScarRow
 from app.db.queries.supplier_scorecard import SupplierScore
 from app.reports.dossier_parts import NOTE, documents_table, lines, table_or, when
 from app.reports.pdf_layout import BODY, H1, H2, build, key_values, para, table
 
 SECTIONS = ("Supplier", "Approval status by category", "Approval history", "Documents",
-            "Scorecard")
+            "Scorecard", "Nonconformance and supplier corrective action")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,22 @@ class SupplierDossierData:
     late_after_days: int
     generated_by: str
     generated_at: dt.datetime
+    ncrs: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, number, status, title
+    scars: list[ScarRow] = field(default_factory=list)
+
+
+def _corrective_section(data: SupplierDossierData) -> list[Flowable]:
+    return [
+        Paragraph(SECTIONS[5], H2),
+        table_or(["NCR", "State", "Title"], [[n, st, t] for _i, n, st, t in data.ncrs],
+                 [25 * mm, 25 * mm, 120 * mm], "No nonconformance report names this supplier."),
+        Spacer(1, 2 * mm),
+        table_or(["SCAR", "NCR", "State", "Answer due", "Answered", "Request"],
+                 [[x.number, f"NCR-{x.ncr_id:05d}", x.status, str(x.response_due),
+                   str(x.responded_on or "—"), x.request] for x in data.scars],
+                 [22 * mm, 22 * mm, 18 * mm, 22 * mm, 22 * mm, 64 * mm],
+                 "No corrective action was requested from this supplier."),
+    ]
 
 
 def _pct(value: float | None) -> str:
@@ -106,6 +123,7 @@ def render(data: SupplierDossierData) -> bytes:
         Paragraph(SECTIONS[3], H2),
         documents_table(data.documents, "Item"),
         *_score_section(data),
+        *_corrective_section(data),
         Spacer(1, 3 * mm),
         lines("Approval changes are made through quality.set_supplier_approval and recorded in "
               "the audit trail; the scorecard is computed from the lots, documents, decisions "

@@ -22,6 +22,7 @@ from app.db import audit_witness, schema_version
 from app.db.queries import decisions as decision_queries
 from app.db.queries import dossier as q
 from app.db.queries import lot_detail
+from app.db.queries import nonconformance as nonconformance_queries
 from app.db.queries import supplier_scorecard as scorecard_queries
 from app.db.queries import trace as trace_queries
 from app.db.queries.dossier import SupplierNotFound
@@ -86,6 +87,8 @@ def _lot_data(conn: Connection, session: UserSession, lot_code: str,
         generated_by=_who(session),
         generated_at=now,
         audit_head=audit_witness.read_head(conn).describe(),
+        inspections=nonconformance_queries.lot_inspections(conn, lot_code),
+        ncrs=nonconformance_queries.ncrs_of_lot(conn, lot_code),
     )
 
 
@@ -118,7 +121,9 @@ def supplier_dossier(session: UserSession, supplier_code: str, *,
             documents=q.supplier_documents(conn, supplier.id),
             score=score, rank=rank, ranked=len(card.suppliers),
             date_from=date_from, date_to=date_to, late_after_days=late_after_days,
-            generated_by=_who(session), generated_at=now)
+            generated_by=_who(session), generated_at=now,
+            ncrs=nonconformance_queries.ncrs_of_supplier(conn, supplier.id),
+            scars=nonconformance_queries.scars(conn, supplier_id=supplier.id))
     return supplier_report.render(data)
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from app.db.errors import DecisionRefused, SignatureRefused
+from app.db.queries import chart_data
 from app.db.server import ServerTarget
-from app.workflows import decisions, inspections
+from app.workflows import decisions, evidence, inspections
 from app.workflows.session import UserSession
 from app.workflows.signing import Credentials
 from tests.conftest import DEMO_PASSWORDS
+from tests.support import pdf_text
 from tests.support.coa_files import quarantine_lot_for_coa
 from tests.support.inspections import CHECKS, as_user, planned_lot, record_all
 
@@ -128,3 +131,22 @@ def test_two_failed_lots_switch_the_supplier_to_tightened_inspection(
         assert inspections.complete(inspector, IVY, opened.id, defects=0) == "failed"
     opened = inspections.open_inspection(inspector, codes[2], lot_size=1000)
     assert (opened.sample_size, opened.accept, opened.reject) == (80, 3, 4)  # Table II-B
+
+
+def test_own_measurements_feed_the_trend_chart_and_the_dossier(
+        db: ServerTarget, owner_engine: Engine, inspector: UserSession) -> None:
+    checks = [{"name": "Moisture", "kind": "measurement", "max": 6, "unit": "%"},
+              {"name": "Packaging intact", "kind": "seal"}]
+    code = planned_lot(db, owner_engine, checks)
+    opened = inspections.open_inspection(inspector, code, lot_size=500)
+    by_name = {c.name: c for c in opened.characteristics}
+    inspections.record(inspector, opened.id, by_name["Moisture"].id, value=4.25)
+    inspections.record(inspector, opened.id, by_name["Packaging intact"].id, passed=True)
+    assert inspections.complete(inspector, IVY, opened.id, defects=0) == "passed"
+    with inspector.engine.connect() as conn:
+        item = conn.execute(text("SELECT item_id FROM quality.lots WHERE lot_code = :c"),
+                            {"c": code}).scalar_one()
+        points = [r for r in chart_data.trend_rows(conn, item, "moisture") if r.lot_code == code]
+    assert [(p.value, p.source, p.document_id) for p in points] == [(Decimal("4.25"), "inspection", None)]
+    words = pdf_text.words(evidence.lot_dossier(inspector, code))
+    assert "Receiving inspections" in words and "Moisture 4.25 %: pass" in words

@@ -22,7 +22,8 @@ READ_ONLY = {"", "Trace…", "Dossier…", "Evidence bundle…", "Release certif
              "Export CSV…", "Export PDF…", "Export PNG…", "Filter", "Older entries", "Refresh",
              "Show", "All items", "Verify chain", "Status: all", "◀", "▶",
              "Recall report PDF…", "Notification list PDF…", "Notification list CSV…",
-             "FSMA 204 spreadsheet…", "EPCIS events…", "Supplier dossier…"}
+             "FSMA 204 spreadsheet…", "EPCIS events…", "Supplier dossier…", "Show closed",
+             "NCR report PDF…", "CAPA log PDF…", "SCAR letter PDF…"}
 
 
 def _reachable(widget: QWidget, window: QWidget) -> bool:

@@ -42,7 +42,8 @@ class TrendRow:
     value: Decimal
     unit: str | None
     result_id: int
-    document_id: int
+    document_id: int | None  # None: the company's own receiving inspection measured it
+    source: str = "coa"  # 'coa' | 'inspection'
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,19 @@ WITH reach AS (  -- joined to the lots by index, never to a materialized list of
     {_VERIFIED_COA}
     WHERE lower(r.test) = lower(:test)
 ),
+measured AS (  -- the company's own receiving inspections: what it measured itself comes first
+    SELECT i.lot_id, r.id, r.value, c.unit, NULL::bigint AS document_id
+    FROM quality.inspection_results r
+    JOIN quality.inspections i ON i.id = r.inspection_id AND i.status IN ('passed', 'failed')
+    JOIN quality.lots l ON l.id = i.lot_id AND l.item_id = :item_id
+    JOIN quality.inspection_characteristics c ON c.id = r.characteristic_id
+    WHERE lower(c.name) = lower(:test) AND r.value IS NOT NULL
+),
 latest AS (
-    SELECT DISTINCT ON (lot_id) lot_id, id, value, unit, document_id
-    FROM reach ORDER BY lot_id, id DESC
+    SELECT DISTINCT ON (lot_id) lot_id, id, value, unit, document_id, source
+    FROM (SELECT *, 'coa' AS source FROM reach
+          UNION ALL SELECT *, 'inspection' FROM measured) x
+    ORDER BY lot_id, source = 'inspection' DESC, id DESC
 ),
 received AS (
     SELECT rl.lot_id, min(rc.received_at) AS received_at
@@ -126,7 +137,7 @@ received AS (
     GROUP BY rl.lot_id
 )
 SELECT l.id, l.lot_code, s.code, s.name, coalesce(rv.received_at, l.created_at) AS at,
-       t.value, t.unit, t.id, t.document_id
+       t.value, t.unit, t.id, t.document_id, t.source
 FROM latest t JOIN quality.lots l ON l.id = t.lot_id
 LEFT JOIN erp.suppliers s ON s.id = l.supplier_id
 LEFT JOIN received rv ON rv.lot_id = t.lot_id
@@ -137,7 +148,8 @@ ORDER BY at, l.lot_code
 
 def trend_rows(conn: Connection, item_id: int, test: str) -> list[TrendRow]:
     """Each lot of the item with a numeric result for the test, in receipt order."""
-    return [TrendRow(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], r[6], int(r[7]), int(r[8]))
+    return [TrendRow(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], r[6], int(r[7]),
+                     None if r[8] is None else int(r[8]), str(r[9]))
             for r in conn.execute(text(_TREND), {"item_id": item_id, "test": test})]
 
 

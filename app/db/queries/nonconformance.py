@@ -245,3 +245,34 @@ def owners(conn: Connection) -> list[tuple[str, str]]:
                 "SELECT username, printed_name, role FROM quality.users WHERE active "
                 "AND role IN ('lotproof_inspector', 'lotproof_approver', 'lotproof_compliance') "
                 "ORDER BY printed_name"))]
+
+
+@dataclass(frozen=True)
+class InspectionSummary:
+    """A receiving inspection of a lot, as its dossier shows it."""
+
+    id: int
+    status: str
+    severity: str
+    sample_size: int
+    accept: int
+    reject: int
+    defects: int | None
+    completed_by: str | None
+    completed_at: dt.datetime | None
+    results: list[str]  # "Temperature at receipt 5.0 °C: pass"
+
+
+def lot_inspections(conn: Connection, lot_code: str) -> list[InspectionSummary]:
+    return [InspectionSummary(*[*row[:9], list(row[9] or [])]) for row in conn.execute(text("""
+        SELECT i.id, i.status, i.severity, i.sample_size, i.accept, i.reject, i.defects,
+               coalesce(u.printed_name, i.completed_by), i.completed_at,
+               ARRAY(SELECT c.name || coalesce(' ' || r.value::text || coalesce(' ' || c.unit, ''), '')
+                            || ': ' || CASE WHEN r.passed THEN 'pass' ELSE 'FAIL' END
+                            || coalesce(' (' || r.note || ')', '')
+                     FROM quality.inspection_results r
+                     JOIN quality.inspection_characteristics c ON c.id = r.characteristic_id
+                     WHERE r.inspection_id = i.id ORDER BY c.position)
+        FROM quality.inspections i JOIN quality.lots l ON l.id = i.lot_id
+        LEFT JOIN quality.users u ON u.username = i.completed_by
+        WHERE l.lot_code = :l ORDER BY i.id"""), {"l": lot_code})]
