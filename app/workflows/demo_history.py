@@ -8,6 +8,7 @@ approvals inbox for a second signature. Every decision is signed on a fresh conn
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +21,7 @@ from app.db.engine import make_engine
 from app.db.server import ServerTarget
 from app.documents.extract import extract_bytes
 from app.progress import Progress
-from app.workflows import compliance, decisions, documents
+from app.workflows import compliance, decisions, documents, nonconformance
 from app.workflows.session import UserSession, login
 from app.workflows.signing import Credentials
 
@@ -64,6 +65,7 @@ def add_quality_history(target: ServerTarget, *, seed: int = 1, lots: int = 40,
         _add_specs(target, categories)
         _store_documents(target, rng, plan)
         made = _decide(target, plan, progress)
+        _add_inspection_work(target, owner)
         _add_rules_and_events(target, owner)
         return made
     finally:
@@ -80,6 +82,62 @@ def _add_specs(target: ServerTarget, categories: dict[int, str]) -> None:
                      for s in SPECS[category]]
             compliance.set_item_specs(cora, item_id, tests, "Initial specification")
     finally:
+        cora.close()
+
+
+DEMO_CHECKS = [
+    {"name": "Seals and packaging intact", "kind": "seal"},
+    {"name": "Labels match the purchase order", "kind": "label"},
+    {"name": "Temperature at receipt", "kind": "temperature", "max": 25, "unit": "°C"},
+    {"name": "Identity (visual)", "kind": "identity"},
+    {"name": "Remarks", "kind": "visual", "required": False},
+]
+
+
+def _add_inspection_work(target: ServerTarget, owner: Engine) -> None:
+    """An inspection plan for one supplier's item (its quarantined lot waits in the inspector's
+    list), and the out-of-spec NCR of the demo carried into investigation, a CAPA with an
+    action and a SCAR sent to the supplier."""
+    with owner.connect() as conn:
+        pair = conn.execute(text("""
+            SELECT l.item_id, l.supplier_id FROM quality.lots l
+            WHERE l.status = 'quarantine' AND l.origin = 'receipt' AND l.supplier_id IS NOT NULL
+            GROUP BY l.item_id, l.supplier_id HAVING count(*) = 1
+            ORDER BY l.item_id DESC, l.supplier_id DESC LIMIT 1""")).first()
+        ncr = conn.execute(text(
+            "SELECT min(id) FROM quality.ncrs WHERE supplier_id IS NOT NULL AND status = 'open'")).scalar()
+    cora = login(target, "cora.compliance", PASSWORDS["cora.compliance"])
+    ivy = login(target, "ivy.inspector", PASSWORDS["ivy.inspector"])
+    try:
+        if pair is not None:
+            with cora.engine.begin() as conn:
+                conn.execute(text(
+                    "SELECT quality.set_inspection_plan(:i, :s, CAST(:p AS jsonb), CAST(:c AS jsonb), :r)"),
+                    {"i": pair.item_id, "s": pair.supplier_id,
+                     "p": json.dumps({"kind": "z14", "level": "II", "aql": 2.5,
+                                      "skip_lot": {"after": 10, "every": 3}}),
+                     "c": json.dumps(DEMO_CHECKS),
+                     "r": "Conditional supplier: receiving inspection of every lot"})
+        if ncr is not None:
+            today = dt.date.today()
+            nonconformance.record_containment(ivy, ncr, "Lot held on receipt; no stock shipped")
+            nonconformance.record_investigation(ivy, ncr, "5_whys", "Supplier released the lot on a "
+                                                "result outside our specification", {"whys": [
+                                                    "The result is outside our limit",
+                                                    "The supplier's own limit is wider",
+                                                    "Our specification was never sent to them"]})
+            capa = nonconformance.open_capa(cora, ncr, "Specification sent with every purchase order",
+                                            "ivy.inspector", "No out-of-spec lot from the supplier "
+                                            "in the next 10 receipts", today + dt.timedelta(days=90))
+            nonconformance.add_action(cora, capa, "corrective", "Send our current specification to "
+                                      "the supplier and get it acknowledged", "ivy.inspector",
+                                      today + dt.timedelta(days=7))
+            scar = nonconformance.open_scar(cora, ncr, "Confirm our specification is your release "
+                                            "specification and explain the release of this lot",
+                                            today + dt.timedelta(days=21))
+            nonconformance.send_scar(cora, scar)
+    finally:
+        ivy.close()
         cora.close()
 
 

@@ -239,3 +239,13 @@ def test_the_status_machines_are_data_nobody_rewrites(
         conn.execute(text("UPDATE quality.qm_transitions SET roles = '{lotproof_inspector}'"))
     with pytest.raises(DBAPIError, match="permission denied"), people["cora.compliance"].engine.begin() as conn:
         conn.execute(text("UPDATE quality.ncrs SET status = 'closed'"))
+
+
+def test_the_demo_has_inspection_work_to_show(owner_engine: Engine) -> None:
+    with owner_engine.connect() as conn:
+        counts = conn.execute(text("""
+            SELECT (SELECT count(*) FROM quality.inspection_plans WHERE active),
+                   (SELECT count(*) FROM quality.ncrs WHERE status = 'investigated'),
+                   (SELECT count(*) FROM quality.capa_actions WHERE done_at IS NULL),
+                   (SELECT count(*) FROM quality.scars WHERE status = 'sent')""")).one()
+    assert tuple(counts) == (1, 1, 1, 1)
