@@ -126,7 +126,7 @@ def test_an_out_of_limit_value_is_marked_as_typed_and_holds_the_lot_with_an_ncr(
     assert "Temperature at receipt 14" in board.detail.toPlainText()
     # the inspector may record the root cause, not close the NCR
     labels = {b.text() for b in board.findChildren(type(panel.complete_button)) if b.isVisible()}
-    assert "Record root cause" in labels and "Close (signed)" not in labels
+    assert "Record root cause…" in labels and "Close (signed)…" not in labels
 
 
 def test_a_wrong_scan_is_named_and_the_form_keeps_nothing_half_done(
@@ -140,3 +140,45 @@ def test_a_wrong_scan_is_named_and_the_form_keeps_nothing_half_done(
     qtbot.keyClick(panel.scan, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "no lot NO-SUCH-LOT" in panel.message.text(), timeout=TIMEOUT)
     assert panel.current is None and not panel.complete_button.isEnabled()
+
+
+TEN = [
+    {"name": "Seals intact", "kind": "seal"},
+    {"name": "Outer cartons undamaged", "kind": "visual"},
+    {"name": "Labels match the purchase order", "kind": "label"},
+    {"name": "Lot and expiry legible", "kind": "label"},
+    {"name": "Temperature at receipt", "kind": "temperature", "max": 8, "unit": "°C"},
+    {"name": "Net weight", "kind": "measurement", "min": 24.8, "max": 25.3, "unit": "kg"},
+    {"name": "Moisture", "kind": "measurement", "max": 6, "unit": "%"},
+    {"name": "Identity (FTIR)", "kind": "identity"},
+    {"name": "Colour", "kind": "visual"},
+    {"name": "Odour", "kind": "visual"},
+]
+TYPED = {"Temperature at receipt": "5.5", "Net weight": "25.05", "Moisture": "4.1"}
+
+
+def test_a_ten_characteristic_inspection_is_typed_without_the_mouse(
+        qtbot: QtBot, db: ServerTarget, owner_engine: Engine, ivy: UserSession,
+        runner: TaskRunner) -> None:
+    """The keystroke count of docs/inspection.md: it fails when a step is added."""
+    lot = planned_lot(db, owner_engine, TEN)
+    panel = InspectionPanel(ivy, runner)
+    qtbot.addWidget(panel)
+    panel.show()
+    keys = Keys(qtbot)
+    panel.scan.setFocus()
+    qtbot.keyClicks(panel.scan, lot)  # the scanner's one action
+    qtbot.keyClick(panel.scan, Qt.Key.Key_Return)
+    keys.pressed += 1
+    qtbot.waitUntil(lambda: panel.current is not None, timeout=TIMEOUT)
+    for row in panel.grid.rows:
+        assert QApplication.focusWidget() is row.input, row.characteristic.name
+        keys.type(TYPED.get(row.characteristic.name, "P"))
+        keys.key(Qt.Key.Key_Tab)
+    keys.type("0")
+    typing = keys.pressed
+    answer_dialogs(qtbot, [sign_with(DEMO_PASSWORDS["ivy.inspector"], "ivy.inspector")])
+    keys.key(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "passed" in panel.message.text(), timeout=TIMEOUT)
+    # 1 scan + 7 × (P, Tab) + (3 + 5 + 3 characters + 3 Tabs) + 1 defects digit + Ctrl+Enter
+    assert (typing, keys.pressed) == (1 + 14 + 14 + 1, 31)

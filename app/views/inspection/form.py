@@ -159,6 +159,9 @@ class InspectionGrid(QFrame):
         if previous is not None:
             QWidget.setTabOrder(previous, self.defects)
         self._grid.setColumnStretch(5, 1)
+        for r in range(self._grid.rowCount()):  # rows sit at the top, the space below them
+            self._grid.setRowStretch(r, 0)
+        self._grid.setRowStretch(n + 1, 1)
 
     def first_input(self) -> QWidget | None:
         return self.rows[0].input if self.rows else None

@@ -117,6 +117,7 @@ class InspectionPanel(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 2)
+        split.setSizes([420, 940])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self._update_buttons()

@@ -216,7 +216,7 @@ class NonconformanceBoard(QWidget):
             if role not in move.roles or move.label in seen:
                 continue
             seen.add(move.label)
-            self._button(move.label, lambda _c=False, a=move.action: self.step(a),
+            self._button(f"{move.label}…", lambda _c=False, a=move.action: self.step(a),
                          f"{record.kind}_{move.action}")
         if record.ncr is not None and record.ncr.status != "cancelled" and role in MANAGING:
             self._button("Open CAPA…", lambda: self.step("open_capa"), "ncr_open_capa")
@@ -225,7 +225,7 @@ class NonconformanceBoard(QWidget):
             for scar_id, scar_moves in record.scar_moves.items():
                 for move in scar_moves:
                     if role in move.roles and move.action != "cancel":
-                        self._button(f"SCAR-{scar_id:05d}: {move.label}",
+                        self._button(f"SCAR-{scar_id:05d}: {move.label}…",
                                      lambda _c=False, a=move.action, s=scar_id: self.scar_step(a, s),
                                      f"scar_{move.action}")
         self.step_bar.addStretch(1)
