@@ -249,3 +249,15 @@ def test_the_demo_has_inspection_work_to_show(owner_engine: Engine) -> None:
                    (SELECT count(*) FROM quality.capa_actions WHERE done_at IS NULL),
                    (SELECT count(*) FROM quality.scars WHERE status = 'sent')""")).one()
     assert tuple(counts) == (1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("call", [
+    "SELECT quality._open_ncr('manual', NULL, '{}', 1, 1, 'minor', 'x', 'y')",
+    "SELECT quality._ncr_link_lots(1, '{1}')",
+    "SELECT quality._qm_move('ncr', 'close', 'investigated')",
+    "SELECT quality._skip_lot(NULL::quality.lots, 1)",
+])
+def test_the_internal_steps_are_not_callable_by_a_login(people: dict[str, UserSession], call: str) -> None:
+    """An NCR opened, or lots linked, by calling the helpers the rules use: refused."""
+    with pytest.raises(DBAPIError, match="permission denied"), people["cora.compliance"].engine.begin() as conn:
+        conn.execute(text(call))
