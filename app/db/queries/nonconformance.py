@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.db.queries.decisions import SignatureLine
+
 OPEN_NCR = ("open", "investigated")
 OPEN_CAPA = ("open", "verified")
 
@@ -276,3 +278,51 @@ def lot_inspections(conn: Connection, lot_code: str) -> list[InspectionSummary]:
         FROM quality.inspections i JOIN quality.lots l ON l.id = i.lot_id
         LEFT JOIN quality.users u ON u.username = i.completed_by
         WHERE l.lot_code = :l ORDER BY i.id"""), {"l": lot_code})]
+
+
+def signatures_of(conn: Connection, record_type: str, record_id: int) -> list[SignatureLine]:
+    """The signatures on an NCR or CAPA, each checked against the record as it is now."""
+    return [SignatureLine(*row) for row in conn.execute(text(
+        "SELECT id, printed_name, username, role, meaning, signed_at, quality.signature_valid(id) "
+        "FROM quality.signatures WHERE record_type = :t AND record_id = :r ORDER BY id"),
+        {"t": record_type, "r": record_id})]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step in a record's history, from the audit trail: when, who, what, the words given."""
+
+    at: dt.datetime
+    who: str
+    action: str
+    words: str | None
+
+
+def history(conn: Connection, table: str, record_id: int, prefix: str) -> list[Step]:
+    """The steps (`ncr.*`, `capa.*`, `scar.*`) the audit trail holds for one row of `table`;
+    one step writes several rows (the status and the fields), shown once."""
+    seen: set[tuple[str, str | None]] = set()
+    steps: list[Step] = []
+    for at, who, action, words in conn.execute(text(
+            "SELECT at, coalesce(printed_name, username), action, reason FROM audit.trail "
+            "WHERE record_type = :t AND record_id = :r AND action LIKE :p ORDER BY id"),
+            {"t": table, "r": str(record_id), "p": prefix + ".%"}):
+        key = (f"{action}@{at:%Y%m%d%H%M%S}", words)
+        if key not in seen:
+            seen.add(key)
+            steps.append(Step(at, who, action, words))
+    return steps
+
+
+def supplier_contact(conn: Connection, supplier_id: int) -> tuple[str, str | None, str | None]:
+    """(name, contact person, contact e-mail) of a supplier."""
+    row = conn.execute(text("SELECT name, contact_name, contact_email FROM erp.suppliers "
+                            "WHERE id = :s"), {"s": supplier_id}).one()
+    return str(row[0]), row[1], row[2]
+
+
+def all_capas(conn: Connection, *, include_closed: bool = True) -> list[CapaDetail]:
+    """Every CAPA, oldest first, for the CAPA log."""
+    return [capa(conn, int(c)) for c in conn.execute(text(
+        "SELECT id FROM quality.capas WHERE :all OR status = ANY(:open) ORDER BY id"),
+        {"all": include_closed, "open": list(OPEN_CAPA)}).scalars()]
