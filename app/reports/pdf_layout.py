@@ -18,7 +18,8 @@ STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9, leading=11)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9)
 H1 = ParagraphStyle("h1", parent=STYLES["Heading1"], fontSize=16, spaceAfter=4)
-H2 = ParagraphStyle("h2", parent=STYLES["Heading2"], fontSize=11.5, spaceBefore=10, spaceAfter=4)
+H2 = ParagraphStyle("h2", parent=STYLES["Heading2"], fontSize=11.5, spaceBefore=10, spaceAfter=4,
+                    keepWithNext=1)  # a heading never ends a page alone
 GRID = colors.HexColor("#cbd5e0")
 HEAD = colors.HexColor("#edf2f7")
 

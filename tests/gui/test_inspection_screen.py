@@ -5,6 +5,7 @@ One inspection releases a lot's "needs own testing"; one holds the lot and opens
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,6 +22,7 @@ from app.workflows.session import UserSession
 from tests.conftest import DEMO_PASSWORDS
 from tests.gui.test_signed_decisions import answer_dialogs, sign_with
 from tests.support.inspections import as_user, planned_lot
+from tests.support.pdf_text import words
 
 TIMEOUT = 20_000
 
@@ -101,7 +103,7 @@ def test_an_inspection_on_the_screen_is_the_own_testing_the_release_needs(
 
 def test_an_out_of_limit_value_is_marked_as_typed_and_holds_the_lot_with_an_ncr(
         qtbot: QtBot, db: ServerTarget, owner_engine: Engine, ivy: UserSession,
-        runner: TaskRunner) -> None:
+        runner: TaskRunner, tmp_path: Path) -> None:
     lot = planned_lot(db, owner_engine)
     panel = InspectionPanel(ivy, runner)
     qtbot.addWidget(panel)
@@ -127,6 +129,11 @@ def test_an_out_of_limit_value_is_marked_as_typed_and_holds_the_lot_with_an_ncr(
     # the inspector may record the root cause, not close the NCR
     labels = {b.text() for b in board.findChildren(type(panel.complete_button)) if b.isVisible()}
     assert "Record root cause…" in labels and "Close (signed)…" not in labels
+    assert "NCR report PDF…" in labels and "CAPA log PDF…" in labels
+    report = tmp_path / "ncr.pdf"
+    board.ncr_report(report)
+    qtbot.waitUntil(lambda: "Saved" in board.message.text(), timeout=TIMEOUT)
+    assert f"Nonconformance report {row.number}" in words(report.read_bytes())
 
 
 def test_a_wrong_scan_is_named_and_the_form_keeps_nothing_half_done(

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -33,6 +34,7 @@ from app.views.signing_dialog import SigningDialog
 from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import nonconformance as nc
+from app.workflows import qm_reports
 from app.workflows.nonconformance import Record
 from app.workflows.session import UserSession
 
@@ -128,6 +130,9 @@ class NonconformanceBoard(QWidget):
         self.new_button.setVisible(session.person.role in DECIDING)
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.refresh)
+        capa_log = QPushButton("CAPA log PDF…")
+        capa_log.setObjectName("capaLogPdf")
+        capa_log.clicked.connect(lambda: self.capa_log())
         self.detail = QTextBrowser()
         self.detail.setObjectName("qmDetail")
         self.step_bar = QHBoxLayout()
@@ -140,6 +145,7 @@ class NonconformanceBoard(QWidget):
         top.addStretch(1)
         top.addWidget(self.include_closed)
         top.addWidget(self.new_button)
+        top.addWidget(capa_log)
         top.addWidget(refresh)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -228,6 +234,10 @@ class NonconformanceBoard(QWidget):
                         self._button(f"SCAR-{scar_id:05d}: {move.label}…",
                                      lambda _c=False, a=move.action, s=scar_id: self.scar_step(a, s),
                                      f"scar_{move.action}")
+        if record.ncr is not None:
+            self._button("NCR report PDF…", lambda: self.ncr_report(), "ncrReportPdf")
+            if record.ncr.scars:
+                self._button("SCAR letter PDF…", lambda: self.scar_letter(), "scarLetterPdf")
         self.step_bar.addStretch(1)
 
     def _button(self, label: str, slot: Callable[..., None], name: str) -> None:
@@ -395,11 +405,45 @@ class NonconformanceBoard(QWidget):
         self.refresh()
         self.load("ncr", ncr_id)
 
-    def save_pdf(self, what: str, produce: Callable[[], bytes], suggested: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Save {what}", suggested, "PDF (*.pdf)")
-        if path:
-            self._runner.submit(produce, on_result=lambda data: self._written(Path(path), data),
-                                on_error=self._say_error)
+    # ------------------------------------------------------------ printed records
+    def ncr_report(self, path: Path | None = None) -> None:
+        if self.record is None or self.record.ncr is None:
+            return
+        n = self.record.ncr
+        self.save_pdf(f"{n.number} report", lambda: qm_reports.ncr_report_pdf(self._session, n.id),
+                      f"{n.number}.pdf", path)
+
+    def capa_log(self, path: Path | None = None) -> None:
+        closed = self.include_closed.isChecked()
+        self.save_pdf("CAPA log", lambda: qm_reports.capa_log_pdf(self._session, closed),
+                      f"capa-log-{dt.date.today()}.pdf", path)
+
+    def scar_letter(self, path: Path | None = None, scar_number: str | None = None) -> None:
+        """The letter for the NCR's SCAR; with more than one, the person picks which."""
+        if self.record is None or self.record.ncr is None or not self.record.ncr.scars:
+            return
+        scars = {s.number: s for s in self.record.ncr.scars}
+        if scar_number is None and len(scars) > 1:
+            scar_number, ok = QInputDialog.getItem(self, "SCAR letter", "Which request?",
+                                                   list(scars), 0, False)
+            if not ok:
+                return
+        scar = scars[scar_number] if scar_number else next(iter(scars.values()))
+        self.save_pdf(f"{scar.number} letter",
+                      lambda: qm_reports.scar_letter_pdf(self._session, scar.id),
+                      f"{scar.number}-letter.pdf", path)
+
+    def save_pdf(self, what: str, produce: Callable[[], bytes], suggested: str,
+                 path: Path | None = None) -> None:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, f"Save {what}", suggested, "PDF (*.pdf)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+        self._say("muted", f"Writing the {what}…")
+        self._runner.submit(produce, on_result=lambda data: self._written(target, data),
+                            on_error=self._say_error)
 
     def _written(self, path: Path, data: bytes) -> None:
         try:
