@@ -13,6 +13,7 @@ from sqlalchemy import exc as sa_exc
 from app import __version__
 from app.cli import (
     audit_cmd,
+    certificate_cmd,
     db_cmd,
     demo_cmd,
     document_cmd,
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command")
     for module in (run_cmd, db_cmd, user_cmd, demo_cmd, lot_cmd, audit_cmd, document_cmd,
-                   trace_cmd, export_cmd, recall_cmd, evidence_cmd, erp_cmd):
+                   trace_cmd, export_cmd, recall_cmd, evidence_cmd, erp_cmd, certificate_cmd):
         module.register(sub)
     return parser
 

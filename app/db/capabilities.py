@@ -73,6 +73,10 @@ CAPABILITIES: dict[str, Executes | MemberOf] = {
         "quality.set_customer_requirements(integer,integer,integer,integer[],text[],text[],text)"),
     "set_document_requirements": Executes(
         "quality.set_document_requirements(integer,integer,text[],text)"),
+    # shipment_documents.sql
+    "issue_certificate": Executes("quality.issue_certificate(bigint,text)"),
+    "set_customer_spec": Executes(
+        "quality.set_customer_spec(integer,integer,text,numeric,numeric,text,text,text)"),
     # people.sql
     "add_user": Executes("quality.create_user(text,text,text,text)"),
     "verify_identity": Executes("quality.verify_identity(text,text)"),

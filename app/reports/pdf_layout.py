@@ -66,10 +66,13 @@ def key_values(pairs: Sequence[tuple[str, object]], width: float = 170 * mm) -> 
 
 
 def build(story: list[Flowable], *, title: str, generated_by: str,
-          generated_at: dt.datetime | None = None) -> bytes:
-    """Render the story on A4 pages with the shared header and footer."""
+          generated_at: dt.datetime | None = None, header: str | None = None,
+          footer: str | None = None) -> bytes:
+    """Render the story on A4 pages with the shared header and footer (a document for a
+    customer names the company in the header and itself in the footer instead)."""
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    footer = f"Generated {when:%Y-%m-%d %H:%M:%S} UTC by {generated_by} — Lotproof"
+    footer = footer or f"Generated {when:%Y-%m-%d %H:%M:%S} UTC by {generated_by} — Lotproof"
+    header = header or f"Lotproof — {title}"
 
     class NumberedCanvas(pdfcanvas.Canvas):  # type: ignore[misc]
         """Defers each page until the total is known, to print "page x of y"."""
@@ -90,7 +93,7 @@ def build(story: list[Flowable], *, title: str, generated_by: str,
                 self.setFillColor(colors.HexColor("#4a5568"))
                 self.drawString(20 * mm, 10 * mm, footer)
                 self.drawRightString(190 * mm, 10 * mm, f"Page {number} of {total}")
-                self.drawString(20 * mm, 287 * mm, f"Lotproof — {title}")
+                self.drawString(20 * mm, 287 * mm, header)
                 super().showPage()
             super().save()
 

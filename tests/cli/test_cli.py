@@ -178,3 +178,33 @@ def test_trace_recall_and_exports_from_the_command_line(db: ServerTarget, tmp_pa
     assert out.returncode == 0 and json.loads(events.read_text())["type"] == "EPCISDocument"
     listed = lotproof(db, "recall", "list")
     assert "MOCK-" in listed.stdout
+
+
+def test_a_customer_certificate_from_the_command_line(db: ServerTarget, tmp_path: Path) -> None:
+    from app.db.engine import make_engine
+    from tests.db.test_customer_certificates import a_customer, released_lot, ship
+    from tests.support.pdf_text import words
+
+    owner = make_engine(db.admin_url)
+    with owner.connect() as conn:
+        lot_id, code, _ = released_lot(conn)
+        customer = a_customer(conn)
+    ship(owner, customer, lot_id, "SH-CLI-1")
+    owner.dispose()
+    out = tmp_path / "coa.pdf"
+    as_ivy = ("--user", "ivy.inspector", "--password-stdin")
+    issued = lotproof(db, "certificate", "SH-CLI-1", "--line", "1", "--out", str(out), *as_ivy,
+                      stdin=DEMO_PASSWORDS["ivy.inspector"] + "\n")
+    assert issued.returncode == 0, issued.stderr
+    assert "COA-" in issued.stdout and f"lot {code}" in issued.stdout
+    assert code in words(out) and "Certificate of Analysis" in words(out)
+    number = int(issued.stdout.split("COA-")[1].split(":")[0])
+    again = tmp_path / "again.pdf"
+    assert lotproof(db, "certificate", "--reprint", str(number), "--out",
+                    str(again)).returncode == 0
+    assert code in words(again)
+    nobody = lotproof(db, "certificate", "SH-CLI-1", "--out", str(out))
+    assert nobody.returncode == 2 and "issued by a person" in nobody.stderr
+    wrong = lotproof(db, "certificate", "SH-CLI-1", "--line", "3", "--out", str(out), *as_ivy,
+                     stdin=DEMO_PASSWORDS["ivy.inspector"] + "\n")
+    assert wrong.returncode == 2 and "has 1 line(s), not a line 3" in wrong.stderr

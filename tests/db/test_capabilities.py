@@ -19,7 +19,7 @@ from app.workflows.session import UserSession, login
 from tests.conftest import DEMO_BY_ROLE, DEMO_PASSWORDS
 
 WORKS_LOTS = {"hold", "store_document", "link_document", "review_document", "close_exception",
-              "record_quality_event", "inspect_return"}
+              "record_quality_event", "inspect_return", "issue_certificate"}
 DECIDES = WORKS_LOTS | {"release", "reject", "disposition", "approve_decision"}
 EXPECTED = {
     "inspector": WORKS_LOTS,
@@ -27,7 +27,8 @@ EXPECTED = {
     "compliance": DECIDES | {
         "approve_override", "route_exceptions", "open_recall", "recall_hold",
         "complete_recall_report", "set_item_specs", "set_supplier_approval",
-        "set_customer_requirements", "set_document_requirements", "verify_identity"},
+        "set_customer_requirements", "set_document_requirements", "verify_identity",
+        "set_customer_spec"},
     # executes quality.hold_lot, but the status machine names no admin role for a hold
     "admin": {"add_user", "verify_identity"},
     "auditor": set(),  # executes no changing function

@@ -845,3 +845,91 @@ class Scar(Base):
     close_note: Mapped[str | None] = mapped_column(Text)
     opened_by: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class CustomerSpec(Base):
+    """A customer's own limits for a test of an item, versioned: the active row applies on the
+    customer's certificate instead of the company's spec."""
+
+    __tablename__ = "customer_specs"
+    __table_args__ = (Index(None, "customer_id", "item_id"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    test: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    min_value: Mapped[Decimal | None] = mapped_column(Numeric)
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric)
+    unit: Mapped[str | None] = mapped_column(Text)
+    text_requirement: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class CertificateProfile(Base):
+    """What a customer's certificate looks like: COA or certificate of conformance, the
+    template, the statement it carries. Versioned: the newest row applies."""
+
+    __tablename__ = "certificate_profiles"
+    __table_args__ = (
+        CheckConstraint("kind IN ('coa', 'coc')", name="kind_known"),
+        CheckConstraint("template IN ('standard', 'compact')", name="template_known"),
+        UniqueConstraint("customer_id", "version"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(Text)
+    template: Mapped[str] = mapped_column(Text)
+    statement: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class IssuedCertificate(Base):
+    """A certificate that left with a shipment line: what it said (content) and its digest."""
+
+    __tablename__ = "issued_certificates"
+    __table_args__ = (
+        CheckConstraint("kind IN ('coa', 'coc')", name="kind_known"),
+        Index(None, "shipment_id"),
+        Index(None, "lot_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    shipment_id: Mapped[int] = mapped_column(BigInteger)
+    shipment_line_id: Mapped[int] = mapped_column(BigInteger)
+    lot_id: Mapped[int] = mapped_column(BigInteger)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    template: Mapped[str] = mapped_column(Text)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    sha256: Mapped[str] = mapped_column(Text)
+    issued_by: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class SdsDelivery(Base):
+    """An SDS revision sent to a customer with a shipment."""
+
+    __tablename__ = "sds_deliveries"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "document_id"),
+        Index(None, "item_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[int] = mapped_column(ForeignKey("quality.documents.id"))
+    shipment_id: Mapped[int] = mapped_column(BigInteger)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(TZ)

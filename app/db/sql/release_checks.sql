@@ -94,7 +94,6 @@ DECLARE
     v_item integer := (SELECT item_id FROM quality.lots WHERE id = p_lot_id);
     s quality.item_specs;
     r quality.coa_results;
-    v numeric;
 BEGIN
     FOR s IN SELECT * FROM quality.item_specs WHERE item_id = v_item AND active ORDER BY test LOOP
         SELECT x.* INTO r FROM quality.lot_results(p_lot_id) x
@@ -104,51 +103,62 @@ BEGIN
                 test := s.test; problem := format('no verified COA result for %s', s.test);
                 RETURN NEXT;
             END IF;
-        ELSIF s.min_value IS NOT NULL OR s.max_value IS NOT NULL THEN
-            IF r.value IS NULL OR r.value IN ('NaN', 'Infinity', '-Infinity') THEN
-                test := s.test;
-                problem := format('%s: result "%s" is not a number', s.test,
-                                  coalesce(r.result_text, r.value::text, ''));
-                RETURN NEXT;
-                CONTINUE;
-            END IF;
-            v := quality.convert_unit(r.value, coalesce(r.unit, s.unit), coalesce(s.unit, r.unit));
-            IF v IS NULL THEN
-                test := s.test;
-                problem := format('%s: unit %s cannot be converted to the spec unit %s', s.test,
-                                  r.unit, s.unit);
-                RETURN NEXT;
-            -- A limit with no minimum still means a quantity: a negative result is no result.
-            -- A censored result ("<0.05", "> 10^6") is a bound, not a value: below a number it
-            -- cannot show a minimum, above one it cannot show a maximum.
-            ELSIF quality.result_bound(r.result_text) = '<' AND s.min_value IS NOT NULL THEN
-                test := s.test;
-                problem := format('%s: result "%s" only says it is below %s %s, which does not show the minimum %s %s',
-                                  s.test, r.result_text, r.value, coalesce(r.unit, ''),
-                                  s.min_value, coalesce(s.unit, ''));
-                RETURN NEXT;
-            ELSIF quality.result_bound(r.result_text) = '>' AND s.max_value IS NOT NULL THEN
-                test := s.test;
-                problem := format('%s: result "%s" only says it is above %s %s, which does not show the maximum %s %s',
-                                  s.test, r.result_text, r.value, coalesce(r.unit, ''),
-                                  s.max_value, coalesce(s.unit, ''));
-                RETURN NEXT;
-            ELSIF v < coalesce(s.min_value, 0) OR v > s.max_value THEN
-                test := s.test;
-                problem := format('%s: %s%s %s is outside the spec %s %s', s.test,
-                                  coalesce(quality.result_bound(r.result_text), ''), r.value,
-                                  coalesce(r.unit, ''), concat_ws(' – ', s.min_value, s.max_value),
-                                  coalesce(s.unit, ''));
-                RETURN NEXT;
-            END IF;
-        ELSIF s.text_requirement IS NOT NULL
-              AND NOT quality.meets_text_requirement(r.result_text, s.text_requirement) THEN
+        ELSE
             test := s.test;
-            problem := format('%s: "%s" does not meet "%s"', s.test, coalesce(r.result_text, ''),
-                              s.text_requirement);
-            RETURN NEXT;
+            problem := quality.result_problem(s.test, s.min_value, s.max_value, s.unit,
+                                              s.text_requirement, r.value, r.unit, r.result_text);
+            IF problem IS NOT NULL THEN
+                RETURN NEXT;
+            END IF;
         END IF;
     END LOOP;
+END $$;
+
+-- What is wrong with one result against one test's limits (NULL when it meets them): the one
+-- judgement the release check, the spec check and the customer's certificate share.
+CREATE OR REPLACE FUNCTION quality.result_problem(p_test text, p_min numeric, p_max numeric,
+                                                  p_unit text, p_text_requirement text,
+                                                  p_value numeric, p_value_unit text,
+                                                  p_result_text text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v numeric;
+BEGIN
+    IF p_min IS NOT NULL OR p_max IS NOT NULL THEN
+        IF p_value IS NULL OR p_value IN ('NaN', 'Infinity', '-Infinity') THEN
+            RETURN format('%s: result "%s" is not a number', p_test,
+                          coalesce(p_result_text, p_value::text, ''));
+        END IF;
+        v := quality.convert_unit(p_value, coalesce(p_value_unit, p_unit), coalesce(p_unit, p_value_unit));
+        IF v IS NULL THEN
+            RETURN format('%s: unit %s cannot be converted to the spec unit %s', p_test,
+                          p_value_unit, p_unit);
+        -- A limit with no minimum still means a quantity: a negative result is no result.
+        -- A censored result ("<0.05", "> 10^6") is a bound, not a value: below a number it
+        -- cannot show a minimum, above one it cannot show a maximum.
+        ELSIF quality.result_bound(p_result_text) = '<' AND p_min IS NOT NULL THEN
+            RETURN format('%s: result "%s" only says it is below %s %s, which does not show the minimum %s %s',
+                          p_test, p_result_text, p_value, coalesce(p_value_unit, ''), p_min,
+                          coalesce(p_unit, ''));
+        ELSIF quality.result_bound(p_result_text) = '>' AND p_max IS NOT NULL THEN
+            RETURN format('%s: result "%s" only says it is above %s %s, which does not show the maximum %s %s',
+                          p_test, p_result_text, p_value, coalesce(p_value_unit, ''), p_max,
+                          coalesce(p_unit, ''));
+        ELSIF v < coalesce(p_min, 0) OR v > p_max THEN
+            RETURN format('%s: %s%s %s is outside the spec %s %s', p_test,
+                          coalesce(quality.result_bound(p_result_text), ''), p_value,
+                          coalesce(p_value_unit, ''), concat_ws(' – ', p_min, p_max),
+                          coalesce(p_unit, ''));
+        END IF;
+    ELSIF p_text_requirement IS NOT NULL
+          AND NOT quality.meets_text_requirement(p_result_text, p_text_requirement) THEN
+        RETURN format('%s: "%s" does not meet "%s"', p_test, coalesce(p_result_text, ''),
+                      p_text_requirement);
+    END IF;
+    RETURN NULL;
 END $$;
 
 -- The bound a result states ("<0.05", "≤ 10", "> 10^6"): '<', '>' or NULL for a plain value.
@@ -312,6 +322,7 @@ GRANT EXECUTE ON FUNCTION
     quality.lot_results(bigint),
     quality.convert_unit(numeric, text, text),
     quality.result_bound(text),
+    quality.result_problem(text, numeric, numeric, text, text, numeric, text, text),
     quality.supplier_status(integer, text),
     quality.required_documents_for(bigint),
     quality.rule_versions_for(bigint)

@@ -106,6 +106,13 @@ BEGIN
     IF p_min_percent IS NOT NULL AND (p_min_percent < 0 OR p_min_percent > 100) THEN
         RAISE EXCEPTION 'a shelf-life percentage is between 0 and 100' USING ERRCODE = 'LP422';
     END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_required_documents) d
+               WHERE d IS NULL OR d NOT IN ('COA', 'SDS', 'ALLERGEN_STATEMENT', 'CUSTOMER_COA', 'COC')) THEN
+        RAISE EXCEPTION 'documents with a shipment are COA (the supplier''s), SDS, ALLERGEN_STATEMENT, CUSTOMER_COA (our certificate of analysis) or COC (our certificate of conformance), not %',
+            (SELECT string_agg(coalesce(d, 'an empty name'), ', ') FROM unnest(p_required_documents) d
+             WHERE d IS NULL OR d NOT IN ('COA', 'SDS', 'ALLERGEN_STATEMENT', 'CUSTOMER_COA', 'COC'))
+            USING ERRCODE = 'LP422';
+    END IF;
     PERFORM quality._audit_context('customer.requirements', p_reason, NULL);
     PERFORM pg_advisory_xact_lock(hashtext('lotproof.rules.erp.customers'), p_customer_id);
     IF NOT FOUND THEN

@@ -1,6 +1,6 @@
 -- The ERP asks first: may this lot ship to this customer, and which lots qualify (FEFO).
 --
--- requires: audit_trail, lots
+-- requires: audit_trail, lots, shipment_documents
 
 -- ---------------------------------------------------------------- the ERP asks first
 CREATE OR REPLACE FUNCTION quality.check_shipment(p_lot text, p_customer_id integer, p_qty numeric,
@@ -65,6 +65,14 @@ BEGIN
             r := r || format('%s requires a current SDS with the shipment', c.name);
         END IF;
     END LOOP;
+    -- The company's own certificate the customer asks for must be one that can be issued.
+    FOREACH v_doc IN ARRAY quality.certificates_required(p_customer_id) LOOP
+        r := r || ARRAY(
+            SELECT format('%s requires a certificate of %s with the shipment: %s', c.name,
+                          CASE v_doc WHEN 'coa' THEN 'analysis' ELSE 'conformance' END, b)
+            FROM unnest(quality.certificate_blockers(v.id, p_customer_id, v_doc)) b
+            WHERE b NOT LIKE format('lot %s is %%', p_lot));  -- the status is said above
+    END LOOP;
     SELECT coalesce(sum(s.qty), 0) INTO on_hand FROM erp.stock s
     JOIN erp.locations l ON l.id = s.location_id
     WHERE s.lot_id = v.id AND l.kind NOT IN ('in_transit', 'returns');
@@ -126,6 +134,7 @@ AS $$
 DECLARE
     v quality.lots;
     v_recall text;
+    v_refusal text;
 BEGIN
     PERFORM 1 FROM quality.lot_state WHERE lot_id = p_lot_id FOR SHARE;
     SELECT * INTO v FROM quality.lots WHERE id = p_lot_id;
@@ -151,6 +160,20 @@ BEGIN
             WHERE v.lot_code = ANY(cr.excluded_lots) OR v.supplier_id = ANY(cr.excluded_suppliers)) THEN
         RETURN format('%s does not accept lot %s (an excluded lot or supplier)',
                       (SELECT name FROM erp.customers WHERE id = p_customer_id), v.lot_code);
+    END IF;
+    -- Nor without the certificate the customer asks for, when it cannot be issued.
+    IF p_customer_id IS NOT NULL THEN
+        SELECT format('%s requires a certificate of %s with lot %s: %s',
+                      (SELECT name FROM erp.customers WHERE id = p_customer_id),
+                      CASE k WHEN 'coa' THEN 'analysis' ELSE 'conformance' END, v.lot_code,
+                      array_to_string(b, '; '))
+        INTO v_refusal
+        FROM unnest(quality.certificates_required(p_customer_id)) k,
+             LATERAL quality.certificate_blockers(p_lot_id, p_customer_id, k) b
+        WHERE cardinality(b) > 0 LIMIT 1;
+        IF v_refusal IS NOT NULL THEN
+            RETURN v_refusal;
+        END IF;
     END IF;
     RETURN NULL;
 END $$;
