@@ -35,6 +35,7 @@ from app.views.live_updates import LiveUpdates
 from app.views.lot_browser.panel import LotBrowser
 from app.views.nonconformance.board import NonconformanceBoard
 from app.views.recalls_panel import RecallsPanel
+from app.views.shipments.panel import ShipmentsPanel
 from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.views.trace.trace_window import TraceWindow
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.nonconformance = NonconformanceBoard(session, runner)
         self.documents = DocumentsPanel(session, runner)
         self.recalls = RecallsPanel(session, runner)
+        self.shipments = ShipmentsPanel(session, runner)
         self.compliance = CompliancePanel(session, runner)
         self.analytics = QTabWidget()
         self.analytics.setObjectName("analyticsTabs")
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.inspections, "Inspections")
         self.tabs.addTab(self.nonconformance, "NCR / CAPA")
+        self.tabs.addTab(self.shipments, "Shipments")
         self.tabs.addTab(self.recalls, "Recalls")
         self.tabs.addTab(self.compliance, "Compliance")
         self.tabs.addTab(self.analytics, "Analytics")
@@ -132,6 +135,7 @@ class MainWindow(QMainWindow):
         self.lot_browser.detail.document_opened.connect(self.documents.open_review)
         self.documents.document_changed.connect(self._document_changed)
         self.lot_browser.detail.trace_button.clicked.connect(self.open_trace)
+        self.lot_browser.detail.shipments_button.clicked.connect(self.show_lot_shipments)
         self.evidence = EvidenceExport(self, session, runner)
         self.lot_browser.detail.dossier_button.clicked.connect(
             lambda: self.evidence.ask_dossier(self.lot_browser.detail.lot_code or ""))
@@ -251,6 +255,12 @@ class MainWindow(QMainWindow):
 
     def _lot_selected(self, lot_code: str) -> None:
         self.recalls.current_lot = lot_code
+
+    def show_lot_shipments(self) -> None:
+        code = self.lot_browser.detail.lot_code
+        if code:
+            self.tabs.setCurrentWidget(self.shipments)
+            self.shipments.show_lot(code)
 
     def open_trace(self) -> TraceWindow | None:
         view = self.lot_browser.current_view

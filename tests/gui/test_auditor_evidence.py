@@ -23,7 +23,8 @@ READ_ONLY = {"", "Trace…", "Dossier…", "Evidence bundle…", "Release certif
              "Show", "All items", "Verify chain", "Status: all", "◀", "▶",
              "Recall report PDF…", "Notification list PDF…", "Notification list CSV…",
              "FSMA 204 spreadsheet…", "EPCIS events…", "Supplier dossier…", "Show closed",
-             "NCR report PDF…", "CAPA log PDF…", "SCAR letter PDF…"}
+             "NCR report PDF…", "CAPA log PDF…", "SCAR letter PDF…",
+             "Shipments…", "Reprint certificate PDF…"}
 
 
 def _reachable(widget: QWidget, window: QWidget) -> bool:

@@ -34,6 +34,7 @@ class CertificateNeed:
     item: str
     qty: Decimal
     kind: str
+    required: bool  # the customer asks for it (else it is issued on request)
     blockers: list[str]
     issued_id: int | None
 
@@ -124,7 +125,7 @@ def line_ids(conn: Connection, shipment: int) -> list[int]:
 
 def certificate_needs(conn: Connection, shipment: int) -> list[CertificateNeed]:
     positions = {line: n for n, line in enumerate(line_ids(conn, shipment), start=1)}
-    return [CertificateNeed(r[0], positions[r[0]], r[1], r[2], r[3], r[4], list(r[5]), r[6])
+    return [CertificateNeed(r[0], positions[r[0]], r[1], r[2], r[3], r[4], r[5], list(r[6]), r[7])
             for r in conn.execute(text("SELECT * FROM quality.shipment_certificates(:s)"),
                                   {"s": shipment})]
 

@@ -219,24 +219,31 @@ BEGIN
     RETURN b;
 END $$;
 
--- Each certificate a shipment's lines need, and why it cannot be issued yet.
+-- Each line of a shipment with the certificate it needs (or, where the customer asks for none,
+-- the one it would get on request), and why it cannot be issued yet.
 CREATE OR REPLACE FUNCTION quality.shipment_certificates(p_shipment_id bigint)
 RETURNS TABLE (shipment_line_id bigint, lot_code text, item text, qty numeric, kind text,
-               blockers text[], issued_id bigint)
+               required boolean, blockers text[], issued_id bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT sl.id, l.lot_code, i.sku || ' ' || i.name, sl.qty, k.kind,
-           quality.certificate_blockers(l.id, s.customer_id, k.kind),
+    WITH s AS (
+        SELECT x.id, x.customer_id,
+               coalesce((SELECT p.kind FROM quality.certificate_profiles p
+                         WHERE p.customer_id = x.customer_id ORDER BY p.version DESC LIMIT 1),
+                        'coa') AS on_request
+        FROM erp.shipments x WHERE x.id = p_shipment_id)
+    SELECT sl.id, l.lot_code, i.sku || ' ' || i.name, sl.qty, coalesce(k.kind, s.on_request),
+           k.kind IS NOT NULL,
+           quality.certificate_blockers(l.id, s.customer_id, coalesce(k.kind, s.on_request)),
            (SELECT max(c.id) FROM quality.issued_certificates c
-            WHERE c.shipment_line_id = sl.id AND c.kind = k.kind)
-    FROM erp.shipments s
+            WHERE c.shipment_line_id = sl.id AND c.kind = coalesce(k.kind, s.on_request))
+    FROM s
     JOIN erp.shipment_lines sl ON sl.shipment_id = s.id
     JOIN quality.lots l ON l.id = sl.lot_id
     JOIN erp.items i ON i.id = l.item_id
-    CROSS JOIN LATERAL unnest(quality.certificates_required(s.customer_id)) AS k(kind)
-    WHERE s.id = p_shipment_id
-    ORDER BY sl.id, k.kind
+    LEFT JOIN LATERAL unnest(quality.certificates_required(s.customer_id)) AS k(kind) ON true
+    ORDER BY sl.id, 5
 $$;
 
 -- ---------------------------------------------------------------- issuing one

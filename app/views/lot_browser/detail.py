@@ -129,6 +129,11 @@ class LotDetailPanel(QWidget):
         self.dossier_button.setToolTip("The lot's dossier as a PDF: attributes, documents, "
                                        "results against the spec, signatures, audit trail")
         self.dossier_button.setEnabled(False)
+        self.shipments_button = QPushButton("Shipments…")
+        self.shipments_button.setObjectName("lotShipmentsButton")
+        self.shipments_button.setToolTip("The shipments of this lot, with the customer "
+                                         "certificates each line needs")
+        self.shipments_button.setEnabled(False)
         self.bundle_button = QPushButton("Evidence bundle…")
         self.bundle_button.setObjectName("bundleButton")
         self.bundle_button.setToolTip("A ZIP with the dossier, the original documents, the audit "
@@ -139,6 +144,7 @@ class LotDetailPanel(QWidget):
         heading.addStretch(1)
         heading.addWidget(self.trace_button)
         heading.addWidget(self.certificate_button)
+        heading.addWidget(self.shipments_button)
         heading.addWidget(self.dossier_button)
         heading.addWidget(self.bundle_button)
 
@@ -183,6 +189,7 @@ class LotDetailPanel(QWidget):
             self.blockers.setText("")
         self.certificate_button.setEnabled(view.has_release)
         self.trace_button.setEnabled(True)
+        self.shipments_button.setEnabled(True)
         self.dossier_button.setEnabled(True)
         self.bundle_button.setEnabled(True)
         self._fill_history(view)
