@@ -64,7 +64,9 @@ def _inspect(qtbot: QtBot, panel: InspectionPanel, lot: str, temperature: str) -
                     timeout=TIMEOUT)
     assert panel.current is not None and panel.current.lot_code == lot, panel.message.text()
     rows = {r.characteristic.name: r for r in panel.grid.rows}
-    assert QApplication.focusWidget() is rows["Packaging intact"].input
+    # the new rows are shown on the next turn of the event loop, and take the focus then
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is rows["Packaging intact"].input,
+                    timeout=TIMEOUT)
     keys.type("P")
     keys.key(Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is rows["Temperature at receipt"].input
@@ -178,6 +180,8 @@ def test_a_ten_characteristic_inspection_is_typed_without_the_mouse(
     qtbot.keyClick(panel.scan, Qt.Key.Key_Return)
     keys.pressed += 1
     qtbot.waitUntil(lambda: panel.current is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.grid.first_input(),
+                    timeout=TIMEOUT)  # once the new rows are shown
     for row in panel.grid.rows:
         assert QApplication.focusWidget() is row.input, row.characteristic.name
         keys.type(TYPED.get(row.characteristic.name, "P"))
