@@ -22,6 +22,7 @@ from app.db.server import ServerTarget
 from app.documents.extract import extract_bytes
 from app.progress import Progress
 from app.workflows import compliance, decisions, documents, nonconformance
+from app.workflows.demo_certificates import add_certificate_demo
 from app.workflows.session import UserSession, login
 from app.workflows.signing import Credentials
 
@@ -67,6 +68,7 @@ def add_quality_history(target: ServerTarget, *, seed: int = 1, lots: int = 40,
         made = _decide(target, plan, progress)
         _add_inspection_work(target, owner)
         _add_rules_and_events(target, owner)
+        add_certificate_demo(target, owner)
         return made
     finally:
         owner.dispose()

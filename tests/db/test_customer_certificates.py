@@ -187,7 +187,19 @@ def test_only_quality_people_issue_certificates(
     with pytest.raises(DecisionRefused, match=r"permission denied|may not|not allowed"):
         docs.issue(people[who], "SH-CERT-4", kind="coa")
     with owner_engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM quality.issued_certificates")).scalar() == 0
+        assert conn.execute(text(
+            "SELECT count(*) FROM quality.issued_certificates c JOIN erp.shipments s "
+            "ON s.id = c.shipment_id WHERE s.shipment_number = 'SH-CERT-4'")).scalar() == 0
+
+
+def test_the_demo_has_a_certificate_issued_under_a_customers_own_limit(
+        owner_engine: Engine, people: dict[str, UserSession]) -> None:
+    from app.workflows.demo_certificates import SHIPMENT
+
+    [need] = docs.needs(people["aude.auditor"], SHIPMENT)
+    assert need.required and need.issued_id is not None and need.blockers == []
+    said = words(docs.reprint(people["aude.auditor"], need.issued_id))
+    assert "your spec" in said and "our spec" in said and "NOT VALID" not in said
 
 
 def test_a_customer_is_sent_each_sds_revision_once(
@@ -233,3 +245,47 @@ def test_a_customer_is_sent_each_sds_revision_once(
     [again] = docs.sds_due(ivy, "SH-SDS-2")
     assert again.document_id == new and again.why.startswith("the SDS was revised")
     assert dt.date.today() == again.revision_date
+
+
+def test_own_inspection_results_stand_on_the_certificate_and_say_so(
+        db: ServerTarget, owner_engine: Engine, people: dict[str, UserSession]) -> None:
+    from app.workflows import inspections
+    from app.workflows.signing import Credentials
+    from tests.conftest import DEMO_PASSWORDS
+    from tests.support.inspections import planned_lot, record_all
+
+    ivy = people["ivy.inspector"]
+    lot = planned_lot(db, owner_engine)
+    opened = inspections.open_inspection(ivy, lot, lot_size=1000)
+    record_all(ivy, opened)
+    inspections.complete(ivy, Credentials("ivy.inspector", DEMO_PASSWORDS["ivy.inspector"]),
+                         opened.id, defects=0)
+    with owner_engine.connect() as conn:
+        rows = {r.test: r for r in conn.execute(text(
+            "SELECT r.* FROM quality.lots l, quality.certificate_results(l.id, NULL) r "
+            "WHERE l.lot_code = :l"), {"l": lot})}
+    identity = rows["Identity (FTIR)"]
+    assert identity.source == "own inspection" and identity.result_text == "Conforms"
+    assert identity.passed and identity.source_ref.startswith(f"receiving inspection {opened.id}")
+
+
+def test_a_customer_profile_gives_a_compact_certificate_of_conformance(
+        owner_engine: Engine, people: dict[str, UserSession]) -> None:
+    ivy, cora = people["ivy.inspector"], people["cora.compliance"]
+    with owner_engine.connect() as conn:
+        lot_id, code, _ = released_lot(conn)
+        customer = a_customer(conn)
+    with cora.engine.begin() as conn:
+        conn.execute(text("SELECT quality.set_certificate_profile(:c, 'coc', 'compact', :s, :r)"),
+                     {"c": customer, "s": "Conforms to purchase specification PS-7, rev. C.",
+                      "r": "customer asks for a CoC only"})
+    wants_certificate(cora, customer, "COC")
+    ship(owner_engine, customer, lot_id, "SH-COC-1")
+    out = docs.issue(ivy, "SH-COC-1")
+    said = words(out.pdf)
+    assert "Certificate of Conformance" in said and out.certificates[0].number.startswith("COC-")
+    assert "Conforms to purchase specification PS-7, rev. C." in said and code in said
+    assert "Method" not in said and "GTIN" not in said  # the compact template
+    with cora.engine.begin() as conn, pytest.raises(Exception, match="templates are standard"):
+        conn.execute(text("SELECT quality.set_certificate_profile(:c, 'coc', 'fancy', NULL, 'x')"),
+                     {"c": customer})
