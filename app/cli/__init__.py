@@ -20,6 +20,7 @@ from app.cli import (
     erp_cmd,
     evidence_cmd,
     export_cmd,
+    label_cmd,
     lot_cmd,
     recall_cmd,
     run_cmd,
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command")
     for module in (run_cmd, db_cmd, user_cmd, demo_cmd, lot_cmd, audit_cmd, document_cmd,
-                   trace_cmd, export_cmd, recall_cmd, evidence_cmd, erp_cmd, certificate_cmd):
+                   trace_cmd, export_cmd, recall_cmd, evidence_cmd, erp_cmd, certificate_cmd,
+                   label_cmd):
         module.register(sub)
     return parser
 

@@ -75,6 +75,7 @@ CAPABILITIES: dict[str, Executes | MemberOf] = {
         "quality.set_document_requirements(integer,integer,text[],text)"),
     # shipment_documents.sql
     "issue_certificate": Executes("quality.issue_certificate(bigint,text)"),
+    "print_label": Executes("quality.print_label(text,text,text,integer,text)"),
     "set_customer_spec": Executes(
         "quality.set_customer_spec(integer,integer,text,numeric,numeric,text,text,text)"),
     # people.sql

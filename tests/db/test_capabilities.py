@@ -19,7 +19,8 @@ from app.workflows.session import UserSession, login
 from tests.conftest import DEMO_BY_ROLE, DEMO_PASSWORDS
 
 WORKS_LOTS = {"hold", "store_document", "link_document", "review_document", "close_exception",
-              "record_quality_event", "inspect_return", "issue_certificate"}
+              "record_quality_event", "inspect_return", "issue_certificate",
+              "print_label"}
 DECIDES = WORKS_LOTS | {"release", "reject", "disposition", "approve_decision"}
 EXPECTED = {
     "inspector": WORKS_LOTS,

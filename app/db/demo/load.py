@@ -229,7 +229,9 @@ def _finish(conn: psycopg.Connection[tuple[object, ...]]) -> None:
                 (seq[0],),
             )
     conn.execute(
-        "INSERT INTO quality.settings (key, value) VALUES ('demo', 'true') "
+        "INSERT INTO quality.settings (key, value) VALUES ('demo', 'true'), "
+        # the demo company's own GS1 prefix: its GTINs use it, and its pallets' SSCCs
+        "('gs1_company_prefix', '0614141') "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
 
