@@ -97,6 +97,7 @@ class DecisionForm(QDialog):
 
 class LotDecisionBar(QWidget):
     decided = Signal(str)  # lot code
+    label_due = Signal(str)  # lot code: held or rejected just now, its stock wants a status label
 
     def __init__(self, session: UserSession, runner: TaskRunner) -> None:
         super().__init__()
@@ -187,6 +188,9 @@ class LotDecisionBar(QWidget):
                 + ("a compliance officer" if action == "release" else "another person")
                 + " signs the decision in their approvals inbox.")
         self.decided.emit(lot.lot_code)
+        if action in ("hold", "reject") and not isinstance(result, RecordedWhileOffline) \
+                and result.state == "done":
+            self.label_due.emit(lot.lot_code)
 
     def _performer(self, action: str, code: str, status: str, reason: str,
                    override: str | None,

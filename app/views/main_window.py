@@ -31,6 +31,7 @@ from app.views.first_show import BuiltWhenShown
 from app.views.help_menu import install_help_menu, install_shortcuts
 from app.views.inbox import InboxPanel
 from app.views.inspection.panel import InspectionPanel
+from app.views.labels_dialog import LabelsDialog
 from app.views.live_updates import LiveUpdates
 from app.views.lot_browser.panel import LotBrowser
 from app.views.nonconformance.board import NonconformanceBoard
@@ -136,6 +137,10 @@ class MainWindow(QMainWindow):
         self.documents.document_changed.connect(self._document_changed)
         self.lot_browser.detail.trace_button.clicked.connect(self.open_trace)
         self.lot_browser.detail.shipments_button.clicked.connect(self.show_lot_shipments)
+        self.lot_browser.detail.labels_button.clicked.connect(lambda: self.open_labels("lot"))
+        self.lot_browser.detail.status_label_button.clicked.connect(
+            lambda: self.open_labels("status"))
+        self.lot_browser.decision_bar.label_due.connect(self._offer_status_label)
         self.evidence = EvidenceExport(self, session, runner)
         self.lot_browser.detail.dossier_button.clicked.connect(
             lambda: self.evidence.ask_dossier(self.lot_browser.detail.lot_code or ""))
@@ -261,6 +266,21 @@ class MainWindow(QMainWindow):
         if code:
             self.tabs.setCurrentWidget(self.shipments)
             self.shipments.show_lot(code)
+
+    def open_labels(self, kind: str) -> LabelsDialog | None:
+        code = self.lot_browser.detail.lot_code
+        if not code:
+            return None
+        dialog = LabelsDialog(self.session, self.runner, code, kind, parent=self)
+        dialog.show()
+        return dialog
+
+    def _offer_status_label(self, lot_code: str) -> None:
+        if self.session.person.may("print_label"):
+            self.statusBar().showMessage(
+                f"Lot {lot_code} must not move: print the label for its stock with the "
+                f"“Print … label…” button on the lot", 30_000)
+            self.lot_browser.detail.status_label_button.setFocus()
 
     def open_trace(self) -> TraceWindow | None:
         view = self.lot_browser.current_view

@@ -18,13 +18,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.db import errors
 from app.documents.errors import DocumentError
 from app.logs import current_log_file
+from app.reports.gs1_symbols import LabelDataError
 
 _log = logging.getLogger(__name__)
 
 #: Errors whose message is written for the person who meets them.
 SHOWN_AS_IS: tuple[type[BaseException], ...] = (
     errors.DatabaseUnavailable, errors.LoginFailed, errors.DecisionRefused, errors.InvalidText,
-    DocumentError,
+    DocumentError, LabelDataError,
 )
 
 

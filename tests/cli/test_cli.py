@@ -208,3 +208,25 @@ def test_a_customer_certificate_from_the_command_line(db: ServerTarget, tmp_path
     wrong = lotproof(db, "certificate", "SH-CLI-1", "--line", "3", "--out", str(out), *as_ivy,
                      stdin=DEMO_PASSWORDS["ivy.inspector"] + "\n")
     assert wrong.returncode == 2 and "has 1 line(s), not a line 3" in wrong.stderr
+
+
+def test_labels_from_the_command_line(db: ServerTarget, tmp_path: Path) -> None:
+    from app.db.engine import make_engine
+    from tests.db.test_labels import decoded, lot_with_gtin
+
+    owner = make_engine(db.admin_url)
+    with owner.connect() as conn:
+        code = lot_with_gtin(conn, "nutraceutical")
+    owner.dispose()
+    as_ivy = ("--user", "ivy.inspector", "--password-stdin")
+    out = tmp_path / "pallets.pdf"
+    printed = lotproof(db, "label", code, "--kind", "pallet", "--units", "24", "--copies", "2",
+                       "--size", "100x150", "--out", str(out), *as_ivy,
+                       stdin=DEMO_PASSWORDS["ivy.inspector"] + "\n")
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.count("(00)") == 2 and len(decoded(out.read_bytes())) == 2
+    listed = lotproof(db, "label", code, "--list")
+    assert listed.returncode == 0 and listed.stdout.count("pallet") == 2
+    refused = lotproof(db, "label", code, "--kind", "status", "--out", str(out), *as_ivy,
+                       stdin=DEMO_PASSWORDS["ivy.inspector"] + "\n")
+    assert refused.returncode != 0 and "status label marks stock" in refused.stderr

@@ -24,7 +24,7 @@ READ_ONLY = {"", "Trace…", "Dossier…", "Evidence bundle…", "Release certif
              "Recall report PDF…", "Notification list PDF…", "Notification list CSV…",
              "FSMA 204 spreadsheet…", "EPCIS events…", "Supplier dossier…", "Show closed",
              "NCR report PDF…", "CAPA log PDF…", "SCAR letter PDF…",
-             "Shipments…", "Reprint certificate PDF…"}
+             "Shipments…", "Reprint certificate PDF…", "Labels…"}
 
 
 def _reachable(widget: QWidget, window: QWidget) -> bool:

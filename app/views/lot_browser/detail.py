@@ -60,6 +60,10 @@ def _fill(table: QTableWidget, rows: list[list[object]]) -> None:
             table.setItem(r, c, QTableWidgetItem(_text(value)))
 
 
+#: The status label a lot in this status gets (app/db/sql/labels.sql prints the same words).
+STATUS_LABELS = {"quarantine": "QUARANTINE", "hold": "ON HOLD", "rejected": "REJECTED"}
+
+
 class LotDetailPanel(QWidget):
     files_dropped = Signal(object, str)  # list of paths, lot code
     document_opened = Signal(int)
@@ -134,6 +138,16 @@ class LotDetailPanel(QWidget):
         self.shipments_button.setToolTip("The shipments of this lot, with the customer "
                                          "certificates each line needs")
         self.shipments_button.setEnabled(False)
+        self.labels_button = QPushButton("Labels…")
+        self.labels_button.setObjectName("labelsButton")
+        self.labels_button.setToolTip("GS1 lot label, pallet (SSCC) labels, status label; the "
+                                      "labels printed before")
+        self.labels_button.setEnabled(False)
+        # offered on the lot while its stock must not move: the label for the warehouse
+        self.status_label_button = QPushButton("")
+        self.status_label_button.setObjectName("statusLabelButton")
+        self.status_label_button.setVisible(False)
+        self.may_print_labels = False  # the browser says, from the person's capabilities
         self.bundle_button = QPushButton("Evidence bundle…")
         self.bundle_button.setObjectName("bundleButton")
         self.bundle_button.setToolTip("A ZIP with the dossier, the original documents, the audit "
@@ -145,6 +159,7 @@ class LotDetailPanel(QWidget):
         heading.addWidget(self.trace_button)
         heading.addWidget(self.certificate_button)
         heading.addWidget(self.shipments_button)
+        heading.addWidget(self.labels_button)
         heading.addWidget(self.dossier_button)
         heading.addWidget(self.bundle_button)
 
@@ -153,7 +168,10 @@ class LotDetailPanel(QWidget):
         layout.addLayout(heading)
         if decision_bar is not None:
             layout.addWidget(decision_bar)
-        layout.addWidget(self.blockers)
+        notes = QHBoxLayout()
+        notes.addWidget(self.blockers, 1)
+        notes.addWidget(self.status_label_button)
+        layout.addLayout(notes)
         layout.addWidget(self.pages, 1)
 
     def show_loading(self, lot_code: str) -> None:
@@ -190,6 +208,13 @@ class LotDetailPanel(QWidget):
         self.certificate_button.setEnabled(view.has_release)
         self.trace_button.setEnabled(True)
         self.shipments_button.setEnabled(True)
+        self.labels_button.setEnabled(True)
+        status_word = STATUS_LABELS.get(a.status)
+        self.status_label_button.setVisible(status_word is not None and self.may_print_labels)
+        if status_word:
+            self.status_label_button.setText(f"Print {status_word} label…")
+            self.status_label_button.setToolTip(
+                f"A {status_word} label for the lot's stock, with the reason, so nobody moves it")
         self.dossier_button.setEnabled(True)
         self.bundle_button.setEnabled(True)
         self._fill_history(view)

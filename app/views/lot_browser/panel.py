@@ -117,6 +117,7 @@ class LotBrowser(QWidget):
         self.decision_bar = LotDecisionBar(session, runner)
         self.decision_bar.decided.connect(self._decided)
         self.detail = LotDetailPanel(self.decision_bar)
+        self.detail.may_print_labels = session.person.may("print_label")
         self.detail.setAcceptDrops(session.person.may("store_document"))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
