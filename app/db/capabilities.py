@@ -76,6 +76,11 @@ CAPABILITIES: dict[str, Executes | MemberOf] = {
     # shipment_documents.sql
     "issue_certificate": Executes("quality.issue_certificate(bigint,text)"),
     "print_label": Executes("quality.print_label(text,text,text,integer,text)"),
+    "request_relabel": Executes(
+        "quality.request_relabel(text,text,text,text,numeric,text,text)"),
+    "approve_relabel": Executes("quality.approve_relabel(bigint,text)"),
+    "carry_out_relabel": Executes("quality.carry_out_relabel(bigint)"),
+    "set_item_equivalent": Executes("quality.set_item_equivalent(integer,integer,boolean,text)"),
     "set_customer_spec": Executes(
         "quality.set_customer_spec(integer,integer,text,numeric,numeric,text,text,text)"),
     # people.sql

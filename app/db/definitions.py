@@ -163,6 +163,7 @@ TRYTON_TABLES = (
     "party_contact_mechanism", "party_category", "party_party-party_category", "country_country",
     "product_product", "product_template", "product_uom", "product_identifier",
     "product_category", "product_template-product_category", "product_cost_price",
+    "account_invoice", "account_invoice_line",
 )
 
 

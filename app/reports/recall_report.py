@@ -10,6 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
 from app.db.queries.decisions import SignatureLine
+from app.db.queries.recall_costs import RecallCosts
 from app.db.queries.recalls import BalanceLine, RecallRow
 from app.db.queries.trace import StockAt, TracedLot
 from app.reports.pdf_layout import BODY, H1, H2, SMALL, build, key_values, para, table
@@ -43,6 +44,7 @@ class RecallReportData:
     balance_total: BalanceLine
     signatures: list[SignatureLine]
     generated_by: str
+    costs: RecallCosts
 
 
 def _q(value: Decimal) -> str:
@@ -73,6 +75,7 @@ def render_report(data: RecallReportData) -> bytes:
                 _q(data.totals["shipped"]), len(data.customers),
                 f"{data.open_orders} ({_q(data.open_order_qty)})",
                 f"{data.totals['exposure']:,.2f}"]]),
+        *_costs(data.costs),
         Paragraph("Mass balance", H2),
         para("Every quantity of the recalled lots and their descendants, from the movement "
              "records: what came in must equal what went out plus what is still here. A "
@@ -119,6 +122,55 @@ def render_report(data: RecallReportData) -> bytes:
                     or [["None", "", "", "", ""]],
                     [30 * mm, 20 * mm, 40 * mm, 30 * mm, 50 * mm], plain=True)]
     return build(story, title=f"{kind} {r.number}", generated_by=data.generated_by)
+
+
+def _costs(costs: RecallCosts) -> list[Flowable]:
+    """What the recall costs, and the stock that can replace what the customers must return."""
+    m = costs.money
+    shipped = m(costs.shipped_value)
+    if costs.unpriced_lines:
+        shipped += f" ({costs.unpriced_lines} shipment line(s) without a sales price not counted)"
+    out: list[Flowable] = [
+        Paragraph("What it costs", H2),
+        key_values([
+            ("Stock in hand, at cost", m(costs.stock_value)),
+            ("Stock in transit, at cost", m(costs.in_transit_value)),
+            ("Shipped, at the sales price", shipped),
+            ("Open receivables on the affected orders", m(costs.open_receivables)),
+            ("Replacement stock, at cost", m(costs.replacement_cost)),
+        ]),
+    ]
+    if costs.receivables:
+        out += [Spacer(1, 2 * mm), table(
+            ["Invoice", "Order", "Customer", "Invoiced", "Due", "Amount", "Open"],
+            [[r.invoice, r.order, r.customer, f"{r.invoiced_at:%Y-%m-%d}",
+              r.due_date.isoformat() if r.due_date else "—", f"{r.amount:,.2f}",
+              f"{r.open:,.2f}"] for r in costs.receivables[:MAX_LOT_ROWS]],
+            [22 * mm, 22 * mm, 46 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm], plain=True)]
+    out += [Paragraph("Substitute stock", H2),
+            para("For each customer and item to replace: lots of the same item, or of an item "
+                 "compliance accepts as its equivalent, that this customer's rules allow "
+                 "(shelf life, excluded suppliers and lots, documents), first expiring first. "
+                 "None of the recall's own lots.", BODY), Spacer(1, 2 * mm)]
+    rows: list[list[object]] = []
+    for need in costs.needs:
+        subs = [x for x in costs.substitutes
+                if x.customer_code == need.customer_code and x.for_sku == need.item_sku]
+        head = [need.customer, f"{need.item_sku} {_q(need.qty)} {need.uom}"]
+        if not subs:
+            rows.append([*head, "none left", "", "", "", f"short {_q(need.short)}"])
+        for n, x in enumerate(subs):
+            rows.append([*(head if n == 0 else ["", ""]),
+                         x.lot_code + (f" ({x.item_sku}, equivalent)" if x.equivalent else ""),
+                         x.expiry_date.isoformat() if x.expiry_date else "—", _q(x.take),
+                         f"{x.value:,.2f}",
+                         f"short {_q(need.short)}" if n == len(subs) - 1 and need.short else ""])
+    out.append(table(["Customer", "To replace", "Substitute lot", "Expires", "Take",
+                      f"Cost ({costs.currency})", "Not covered"],
+                     rows[:MAX_LOT_ROWS] or [["Nothing to replace", "", "", "", "", "", ""]],
+                     [40 * mm, 30 * mm, 38 * mm, 20 * mm, 16 * mm, 18 * mm, 18 * mm],
+                     plain=True))
+    return out
 
 
 def render_notifications(data: RecallReportData) -> bytes:

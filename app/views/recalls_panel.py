@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +38,7 @@ from app.views.signing_dialog import RecordedWhileOffline, SigningDialog
 from app.views.style import apply_message_role
 from app.views.tasks import TaskRunner
 from app.workflows import exports, recalls
-from app.workflows.recalls import RecallImpact, RecallRow
+from app.workflows.recalls import RecallCosts, RecallImpact, RecallRow
 from app.workflows.session import UserSession
 
 
@@ -139,22 +140,42 @@ class RecallsPanel(QWidget):
         for n, (key, label) in enumerate((
                 ("lots", "Lots in scope"), ("on_hand", "On hand"), ("in_transit", "In transit"),
                 ("shipped", "Shipped"), ("customers", "Customers"), ("open_orders", "Open orders"),
-                ("exposure", "Exposure"), ("unexplained", "Mass balance: unexplained"))):
+                ("exposure", "Exposure (shipped, at cost)"),
+                ("unexplained", "Mass balance: unexplained"),
+                ("stock_value", "Stock in hand, at cost"),
+                ("shipped_value", "Shipped, at the sales price"),
+                ("receivables", "Open receivables"), ("replacement", "Replacement stock, at cost"))):
             value = QLabel("—")
             value.setObjectName(f"figure_{key}")
             value.setStyleSheet("font-weight: 600;")
             self.figures[key] = value
             grid.addWidget(QLabel(label), n // 4 * 2, n % 4)
             grid.addWidget(value, n // 4 * 2 + 1, n % 4)
-        self.customers = QTableWidget(0, 7)
+        self.customers = QTableWidget(0, 9)
         self.customers.setObjectName("recallCustomers")
         self.customers.setHorizontalHeaderLabels(["Customer", "Contact", "Ship-to",
-                                                  "Shipments", "Lots", "Quantity", "Value"])
+                                                  "Shipments", "Lots", "Quantity",
+                                                  "Value at cost", "Open receivables",
+                                                  "Replacement"])
         self.customers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.customers.verticalHeader().setVisible(False)
         self.customers.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.customers.horizontalHeader().setStretchLastSection(True)
+
+        self.substitutes = QTableWidget(0, 7)
+        self.substitutes.setObjectName("recallSubstitutes")
+        self.substitutes.setHorizontalHeaderLabels(["Customer", "To replace", "Substitute lot",
+                                                    "Item", "Expires", "Take", "Cost"])
+        self.substitutes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.substitutes.verticalHeader().setVisible(False)
+        self.substitutes.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.substitutes.horizontalHeader().setStretchLastSection(True)
+        self.detail_tabs = QTabWidget()
+        self.detail_tabs.setObjectName("recallDetailTabs")
+        self.detail_tabs.addTab(self.customers, "Customers who received affected lots")
+        self.detail_tabs.addTab(self.substitutes, "Substitute stock")
 
         self.hold_button = QPushButton("Sign the mass hold…")
         self.hold_button.setObjectName("massHold")
@@ -189,8 +210,7 @@ class RecallsPanel(QWidget):
         d.addLayout(grid)
         d.addLayout(actions)
         d.addWidget(self.message)
-        d.addWidget(QLabel("Customers who received affected lots:"))
-        d.addWidget(self.customers, 1)
+        d.addWidget(self.detail_tabs, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.list)
         splitter.addWidget(detail)
@@ -261,12 +281,21 @@ class RecallsPanel(QWidget):
         self.title.setText(f"{kind} {r.number} — class {r.recall_class}: {r.reason} "
                            f"(sources {', '.join(r.sources)}; {r.state})")
         total = result.balance_total
+        costs = result.costs
         values: dict[str, str] = {
             "lots": str(len(result.trace.lots)), "on_hand": _q(result.on_hand),
             "in_transit": _q(result.in_transit), "shipped": _q(result.shipped),
             "customers": str(len(result.customers)),
             "open_orders": f"{len(result.trace.allocations)} ({_q(result.open_orders)})",
-            "exposure": f"{result.exposure:,.2f}",
+            "exposure": costs.money(result.exposure),
+            "stock_value": costs.money(costs.stock_value),
+            "shipped_value": costs.money(costs.shipped_value)
+                             + (f" ({costs.unpriced_lines} unpriced)" if costs.unpriced_lines
+                                else ""),
+            "receivables": f"{costs.money(costs.open_receivables)} "
+                           f"({len(costs.receivables)} invoice(s))",
+            "replacement": costs.money(costs.replacement_cost)
+                           + (" — short" if any(n.short for n in costs.needs) else ""),
             "unexplained": f"{_q(total.unexplained)} {total.uom}"
                            + (" — closes" if total.unexplained == 0 else " — DOES NOT CLOSE"),
         }
@@ -274,11 +303,14 @@ class RecallsPanel(QWidget):
             self.figures[key].setText(text)
         self.customers.setRowCount(len(result.customers))
         for i, c in enumerate(result.customers):
+            receivable, replacement, _subs = costs.for_customer(c.customer_code)
             row = [c.customer, " ".join(x for x in (c.contact, c.email) if x),
                    "; ".join(sorted(c.ship_to)), str(len(c.shipments)), str(len(c.lots)),
-                   _q(c.qty), f"{c.value:,.2f}"]
+                   _q(c.qty), costs.money(c.value), costs.money(receivable),
+                   costs.money(replacement)]
             for j, v in enumerate(row):
                 self.customers.setItem(i, j, QTableWidgetItem(v))
+        self._show_substitutes(costs)
         self.hold_button.setEnabled(not r.is_mock and r.state == "open")
         for button in (self.report_button, self.notify_button, self.notify_csv_button,
                        self.fsma_button):
@@ -289,6 +321,25 @@ class RecallsPanel(QWidget):
                 "Mock recall: the same analysis as a recall; nothing is held and nothing is sent.")
         elif previous is None or previous.recall.id != r.id:
             self.message.setText("")
+
+    def _show_substitutes(self, costs: RecallCosts) -> None:
+        rows: list[list[str]] = []
+        for need in costs.needs:
+            subs = [x for x in costs.substitutes
+                    if x.customer_code == need.customer_code and x.for_sku == need.item_sku]
+            wanted = f"{need.item_sku} {_q(need.qty)} {need.uom}"
+            for x in subs:
+                rows.append([need.customer, wanted, x.lot_code,
+                             x.item_sku + (" (equivalent)" if x.equivalent else ""),
+                             x.expiry_date.isoformat() if x.expiry_date else "—",
+                             f"{_q(x.take)} {need.uom}", costs.money(x.value)])
+            if need.short:
+                rows.append([need.customer, wanted, "— none left —", "", "",
+                             f"short {_q(need.short)} {need.uom}", ""])
+        self.substitutes.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                self.substitutes.setItem(i, j, QTableWidgetItem(v))
 
     def sign_hold(self) -> None:
         result = self.impact

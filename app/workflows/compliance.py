@@ -65,6 +65,7 @@ __all__ = [
     "routes",
     "set_customer_requirements",
     "set_document_requirements",
+    "set_item_equivalent",
     "set_item_specs",
     "set_route",
     "set_supplier_approval",
@@ -162,6 +163,14 @@ def set_customer_requirements(session: UserSession, customer_id: int, *,
                       {"c": customer_id, "d": min_days, "p": min_percent,
                        "s": excluded_suppliers, "l": excluded_lots, "docs": required_documents,
                        "r": reason}))
+
+
+def set_item_equivalent(session: UserSession, item_id: int, equivalent_item_id: int, *,
+                        active: bool, reason: str) -> int:
+    """Accept (or no longer accept) `equivalent_item_id` in place of `item_id`: a recall then
+    offers its lots as substitutes."""
+    return int(_write(session, "SELECT quality.set_item_equivalent(:a, :b, :on, :r)",
+                      {"a": item_id, "b": equivalent_item_id, "on": active, "r": reason}))
 
 
 def document_requirements(session: UserSession) -> list[DocumentRequirementRow]:

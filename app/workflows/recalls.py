@@ -16,8 +16,10 @@ from typing import Any, TextIO
 
 from sqlalchemy import text
 
+from app.db.queries import recall_costs as cost_queries
 from app.db.queries import recalls as q
 from app.db.queries import trace as trace_queries
+from app.db.queries.recall_costs import RecallCosts
 from app.db.queries.recalls import BalanceLine, RecallRow
 from app.db.queries.trace import Trace
 from app.reports import recall_report
@@ -25,7 +27,7 @@ from app.reports.recall_report import CustomerLine, RecallReportData
 from app.workflows.session import UserSession
 from app.workflows.signing import Credentials, sign, translated
 
-__all__ = ["BalanceLine", "CustomerExposure", "RecallImpact", "RecallRow", "complete_report",
+__all__ = ["BalanceLine", "CustomerExposure", "RecallCosts", "RecallImpact", "RecallRow", "complete_report",
            "hold_all", "impact", "list_recalls", "notifications_pdf", "open_recall", "recall",
            "report_pdf", "write_notifications"]
 
@@ -52,6 +54,7 @@ class RecallImpact:
     customers: list[CustomerExposure]
     balance: list[BalanceLine]
     balance_total: BalanceLine
+    costs: RecallCosts
 
     @property
     def on_hand(self) -> Decimal:
@@ -80,7 +83,11 @@ class RecallImpact:
                 "in_transit": str(self.in_transit), "shipped": str(self.shipped),
                 "open_orders": str(self.open_orders), "exposure": str(self.exposure),
                 "unexplained": str(self.balance_total.unexplained),
-                "max_depth": self.trace.max_depth}
+                "max_depth": self.trace.max_depth, "currency": self.costs.currency,
+                "stock_at_cost": str(self.costs.stock_value),
+                "shipped_at_price": str(self.costs.shipped_value),
+                "open_receivables": str(self.costs.open_receivables),
+                "replacement_cost": str(self.costs.replacement_cost)}
 
 
 def open_recall(session: UserSession, lot_codes: list[str], reason: str, recall_class: str,
@@ -117,7 +124,8 @@ def impact(session: UserSession, recall_id: int) -> RecallImpact:
             raise LookupError(f"no recall {recall_id}")
         found = trace_queries.trace(conn, row.sources, "forward")
         balance = q.mass_balance(conn, found.lot_codes)
-    return RecallImpact(row, found, _customers(found), balance, q.balance_total(balance))
+        costs = cost_queries.recall_costs(conn, row.sources)
+    return RecallImpact(row, found, _customers(found), balance, q.balance_total(balance), costs)
 
 
 def _customers(found: Trace) -> list[CustomerExposure]:
@@ -159,13 +167,18 @@ def complete_report(session: UserSession, recall_id: int, summary: dict[str, Any
 def write_notifications(result: RecallImpact, out: TextIO) -> None:
     """The customer notification list: who to call, where it went, which lots, how much."""
     writer = csv.writer(out)
+    costs = result.costs
     writer.writerow(["recall", "customer_code", "customer", "contact", "email", "ship_to",
-                     "shipments", "lots", "quantity", "first_shipped", "last_shipped"])
+                     "shipments", "lots", "quantity", "first_shipped", "last_shipped",
+                     "currency", "value_at_cost", "open_receivables", "replacement_cost",
+                     "substitute_lots"])
     for c in result.customers:
+        receivable, replacement, subs = costs.for_customer(c.customer_code)
         writer.writerow([result.recall.number, c.customer_code, c.customer, c.contact or "",
                          c.email or "", "; ".join(sorted(c.ship_to)),
                          " ".join(sorted(c.shipments)), " ".join(sorted(c.lots)), c.qty,
-                         c.first, c.last])
+                         c.first, c.last, costs.currency, c.value, receivable, replacement,
+                         " ".join(f"{x.lot_code}:{x.take}" for x in subs)])
 
 
 def report_data(session: UserSession, result: RecallImpact) -> RecallReportData:
@@ -181,6 +194,7 @@ def report_data(session: UserSession, result: RecallImpact) -> RecallReportData:
         open_orders=len(result.trace.allocations), open_order_qty=result.open_orders,
         totals={"on_hand": result.on_hand, "in_transit": result.in_transit,
                 "shipped": result.shipped, "exposure": result.exposure},
+        costs=result.costs,
         balance=result.balance, balance_total=result.balance_total, signatures=signatures,
         generated_by=f"{session.person.printed_name} ({session.person.username})")
 

@@ -20,8 +20,9 @@ from tests.conftest import DEMO_BY_ROLE, DEMO_PASSWORDS
 
 WORKS_LOTS = {"hold", "store_document", "link_document", "review_document", "close_exception",
               "record_quality_event", "inspect_return", "issue_certificate",
-              "print_label"}
-DECIDES = WORKS_LOTS | {"release", "reject", "disposition", "approve_decision"}
+              "print_label", "request_relabel", "carry_out_relabel"}
+DECIDES = WORKS_LOTS | {"release", "reject", "disposition", "approve_decision",
+                        "approve_relabel"}
 EXPECTED = {
     "inspector": WORKS_LOTS,
     "approver": DECIDES,
@@ -29,7 +30,7 @@ EXPECTED = {
         "approve_override", "route_exceptions", "open_recall", "recall_hold",
         "complete_recall_report", "set_item_specs", "set_supplier_approval",
         "set_customer_requirements", "set_document_requirements", "verify_identity",
-        "set_customer_spec"},
+        "set_customer_spec", "set_item_equivalent"},
     # executes quality.hold_lot, but the status machine names no admin role for a hold
     "admin": {"add_user", "verify_identity"},
     "auditor": set(),  # executes no changing function

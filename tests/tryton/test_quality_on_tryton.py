@@ -179,6 +179,23 @@ def test_recall_impact_and_signed_mass_hold_of_a_tryton_lot(lotproof_tryton: Try
                                             for code, lot in made.items())
         assert {c.customer: (c.qty, c.shipments, c.lots) for c in result.customers} == customers
         assert result.shipped == sum(qty for *_x, qty in moves)
+        # what it costs, from Tryton's own prices and invoices
+        [(priced, open_amount)] = db.rows("""
+            SELECT coalesce(sum(m.internal_quantity::numeric(14, 3)
+                                * sl.unit_price::numeric(12, 4)), 0),
+                   (SELECT coalesce(sum(inv.total_amount_cache), 0) FROM account_invoice inv
+                    WHERE inv.type = 'out' AND inv.state = 'posted' AND inv.id IN (
+                        SELECT il.invoice FROM account_invoice_line il
+                        JOIN stock_move x ON il.origin = x.origin
+                        WHERE x.lot = ANY(%s) AND x.origin LIKE 'sale.line,%%'))
+            FROM stock_move m JOIN stock_location d ON d.id = m.to_location
+            JOIN sale_line sl ON m.origin = 'sale.line,' || sl.id
+            WHERE m.lot = ANY(%s) AND d.type = 'customer' AND m.state = 'done'
+              AND m.shipment LIKE 'stock.shipment.out,%%'""", ids, ids)
+        assert result.costs.shipped_value == priced > 0
+        assert result.costs.open_receivables == open_amount
+        assert result.costs.stock_value > 0 and result.costs.needs
+        assert all(sub.lot_code not in numbers for sub in result.costs.substitutes)
         assert {(s.lot_code, s.location): s.qty for s in result.trace.stock} == on_hand
         # The mass balance from Tryton's moves: what each lot received or was made of, went
         # into productions, to customers, and is still on hand.

@@ -234,6 +234,12 @@ def _finish(conn: psycopg.Connection[tuple[object, ...]]) -> None:
         "('gs1_company_prefix', '0614141') "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
+    # the demo's history of relabels and repacks happened before Lotproof controlled them
+    conn.execute(
+        "INSERT INTO quality.settings (key, value) SELECT 'relabel_control_since', "
+        "(greatest(now(), max(created_at)) + interval '1 second')::text "
+        "FROM erp_builtin.lot_genealogy "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
 
 def _record_loaded_statuses(conn: psycopg.Connection[tuple[object, ...]]) -> None:

@@ -33,12 +33,14 @@ TABLES: dict[str, tuple[str, ...]] = {
                       "transformation_id", "created_at"),
     "sales_orders": ("id", "order_number", "customer_id", "site_id", "ordered_at",
                      "requested_date", "ship_to", "status"),
-    "sales_order_lines": ("id", "order_id", "line_no", "item_id", "qty"),
+    "sales_order_lines": ("id", "order_id", "line_no", "item_id", "qty", "unit_price"),
     "allocations": ("id", "order_line_id", "lot_id", "location_id", "qty", "status",
                     "allocated_at"),
     "shipments": ("id", "shipment_number", "customer_id", "order_id", "site_id", "ship_to",
                   "shipped_at", "carrier"),
     "shipment_lines": ("id", "shipment_id", "order_line_id", "lot_id", "qty"),
+    "invoices": ("id", "invoice_number", "order_id", "customer_id", "invoiced_at", "due_date",
+                 "amount", "amount_open"),
     "returns": ("id", "rma_number", "customer_id", "shipment_line_id", "lot_id", "location_id",
                 "qty", "returned_at", "reason_code"),
     "movements": ("id", "kind", "lot_id", "qty", "from_location_id", "to_location_id",
@@ -342,7 +344,10 @@ class Simulator:
             f"{self.ts(max(t - rng.uniform(1, 6), 0))}\t{self.day(t)}\t{customer.ship_to}\tshipped"
         )
         item = self._pending_lots[lot][0]
-        out["sales_order_lines"].append(f"{order_line}\t{order}\t1\t{item}\t{q:.3f}")
+        price = self.price(item, order_line)
+        out["sales_order_lines"].append(
+            f"{order_line}\t{order}\t1\t{item}\t{q:.3f}\t{price:.4f}")
+        self._invoice(order, customer.id, t, round(q * price, 2))
         out["allocations"].append(
             f"{self.ids.next('allocations')}\t{order_line}\t{lot}\t{bin_}\t{q:.3f}\tshipped\t"
             f"{self.ts(max(t - 0.5, 0))}"
@@ -368,6 +373,19 @@ class Simulator:
                               f"RMA{rma:07d} destroyed")
                 else:
                     stock[site.returns] = stock.get(site.returns, 0) + back
+
+    def price(self, item: int, order_line: int) -> float:
+        """The sales price per unit: cost plus a margin of 25-55 % that varies by order (drawn
+        without the simulation's random stream, so prices leave the rest of the data as it was)."""
+        return self.items[item].product.cost_per_uom * (1.25 + (order_line * 7919 % 31) / 100)
+
+    def _invoice(self, order: int, customer: int, t: float, amount: float) -> None:
+        """Invoiced when shipped, due in 30 days; paid after 40 days, except a few slow payers."""
+        number = self.ids.next("invoices")
+        paid = self.now - t > 40 and number % 13 != 0
+        self.emit("invoices", number, f"INV{number:08d}", order, customer, self.ts(t),
+                  self.day(min(t + 30, len(self._day_text) - 1)), f"{amount:.2f}",
+                  "0.00" if paid else f"{amount:.2f}")
 
     def items_of(self, lot: int) -> int:
         return self._pending_lots[lot][0]
@@ -486,7 +504,8 @@ class Simulator:
                   self.ts(self.now - rng.uniform(0.1, 5)),
                   self.day(self.now + rng.uniform(1, 20)), customer.ship_to, "open")
         line = self.ids.next("sales_order_lines")
-        self.emit("sales_order_lines", line, order, 1, self.items_of(lot), q)
+        item = self.items_of(lot)
+        self.emit("sales_order_lines", line, order, 1, item, q, f"{self.price(item, line):.4f}")
         self.emit("allocations", self.ids.next("allocations"), line, lot, bin_, q, "open",
                   self.ts(self.now - 0.05))
 

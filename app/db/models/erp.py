@@ -264,6 +264,7 @@ class LotGenealogy(Base):
         CheckConstraint(_in("transformation", TRANSFORMATION_KINDS), name="transformation"),
         Index("ix_lot_genealogy_parent_lot_id_child_lot_id", "parent_lot_id", "child_lot_id"),
         Index("ix_lot_genealogy_child_lot_id_parent_lot_id", "child_lot_id", "parent_lot_id"),
+        Index("ix_lot_genealogy_created_at", "created_at"),
         {"schema": SCHEMA},
     )
 
@@ -304,6 +305,26 @@ class SalesOrderLine(Base):
     line_no: Mapped[int] = mapped_column(Integer)
     item_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.items.id"))
     qty: Mapped[Decimal] = mapped_column(QTY)
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+
+
+class Invoice(Base):
+    """A customer invoice of a sales order, with what is still open on it."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint("amount_open >= 0 AND amount_open <= amount", name="open_within_amount"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(Text, unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("erp_builtin.sales_orders.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    invoiced_at: Mapped[dt.datetime] = mapped_column(TZ)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount_open: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
 
 class Allocation(Base):

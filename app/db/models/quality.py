@@ -933,3 +933,79 @@ class SdsDelivery(Base):
     shipment_id: Mapped[int] = mapped_column(BigInteger)
     recorded_by: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class PrintedLabel(Base):
+    """A label printed for a lot: what it carried (content) and who printed it."""
+
+    __tablename__ = "printed_labels"
+    __table_args__ = (
+        CheckConstraint("kind IN ('lot', 'pallet', 'status')", name="kind_known"),
+        CheckConstraint("size IN ('4x6', '100x150')", name="size_known"),
+        CheckConstraint("(kind = 'pallet') = (sscc IS NOT NULL)", name="sscc_on_pallets"),
+        Index(None, "lot_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    lot_id: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[str] = mapped_column(Text)
+    sscc: Mapped[str | None] = mapped_column(Text, unique=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    printed_by: Mapped[str] = mapped_column(Text)
+    printed_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class ItemEquivalent(Base):
+    """An item compliance accepts in place of another (substitutes in a recall)."""
+
+    __tablename__ = "item_equivalents"
+    __table_args__ = (
+        CheckConstraint("item_id <> equivalent_item_id", name="not_itself"),
+        Index(None, "item_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer)
+    equivalent_item_id: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(TZ)
+
+
+class RelabelRequest(Base):
+    """A relabel or repack asked for, approved with a signature by another person, done by
+    the ERP."""
+
+    __tablename__ = "relabel_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('relabel', 'repack')", name="kind_known"),
+        CheckConstraint("state IN ('requested', 'approved', 'refused', 'done')",
+                        name="state_known"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        Index(None, "lot_id"),
+        Index("ix_relabel_requests_open", "state",
+              postgresql_where=text("state IN ('requested', 'approved')")),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    lot_id: Mapped[int] = mapped_column(BigInteger)
+    new_lot_code: Mapped[str] = mapped_column(Text)
+    new_item_id: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    reason: Mapped[str] = mapped_column(Text)
+    labels: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[dt.datetime] = mapped_column(TZ)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(TZ)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    signature_id: Mapped[int | None] = mapped_column(BigInteger)
+    child_lot_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(TZ)

@@ -17,6 +17,9 @@ CREATE OR REPLACE VIEW erp.customers AS
 CREATE OR REPLACE VIEW erp.items AS
     SELECT id, sku, gtin, name, category, uom, lot_controlled, shelf_life_days, hazardous, required_documents, unit_cost
     FROM erp_builtin.items;
+CREATE OR REPLACE VIEW erp.invoices AS
+    SELECT id, invoice_number, order_id, customer_id, invoiced_at, due_date, amount, amount_open
+    FROM erp_builtin.invoices;
 CREATE OR REPLACE VIEW erp.locations AS
     SELECT id, site_id, parent_id, code, name, kind
     FROM erp_builtin.locations;
@@ -45,7 +48,7 @@ CREATE OR REPLACE VIEW erp.returns AS
     SELECT id, rma_number, customer_id, shipment_line_id, lot_id, location_id, qty, returned_at, reason_code
     FROM erp_builtin.returns;
 CREATE OR REPLACE VIEW erp.sales_order_lines AS
-    SELECT id, order_id, line_no, item_id, qty
+    SELECT id, order_id, line_no, item_id, qty, unit_price
     FROM erp_builtin.sales_order_lines;
 CREATE OR REPLACE VIEW erp.sales_orders AS
     SELECT id, order_number, customer_id, site_id, ordered_at, requested_date, ship_to, status
@@ -169,6 +172,78 @@ CREATE OR REPLACE TRIGGER allocations_need_available_lot BEFORE INSERT OR UPDATE
     FOR EACH ROW EXECUTE FUNCTION quality.builtin_leave_guard();
 CREATE OR REPLACE TRIGGER shipment_lines_need_available_lot BEFORE INSERT OR UPDATE OF lot_id, qty ON erp_builtin.shipment_lines
     FOR EACH ROW EXECUTE FUNCTION quality.builtin_leave_guard();
+-- The built-in ERP does an approved relabel or repack: a transformation, the new lot, its
+-- genealogy edge, the stock moved from the parent's bins to the new lot in the same bins; then
+-- the new lot takes what it inherits (quality._complete_relabel). Nothing without the approval.
+CREATE OR REPLACE FUNCTION quality.carry_out_relabel(p_id bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r quality.relabel_requests;
+    v erp_builtin.lots;
+    v_at timestamptz := clock_timestamp();
+    v_number text;
+    v_transformation bigint;
+    v_child bigint;
+    v_left numeric;
+    v_take numeric;
+    st record;
+BEGIN
+    PERFORM quality._person();
+    PERFORM quality._require_role('{lotproof_inspector,lotproof_approver,lotproof_compliance}',
+                                  'carry out a relabel or repack');
+    SELECT * INTO r FROM quality.relabel_requests WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no relabel or repack request %', p_id USING ERRCODE = 'LP404';
+    END IF;
+    IF r.state <> 'approved' THEN
+        RAISE EXCEPTION 'request % is %: a % is done only once another person has approved it with a signature',
+            p_id, r.state, r.kind USING ERRCODE = 'LP409';
+    END IF;
+    SELECT * INTO v FROM erp_builtin.lots WHERE id = r.lot_id;
+    v_number := upper(r.kind) || '-' || lpad(r.id::text, 6, '0');
+    INSERT INTO erp_builtin.transformations (number, kind, site_id, performed_at)
+    VALUES (v_number, r.kind, v.site_id, v_at) RETURNING id INTO v_transformation;
+    INSERT INTO erp_builtin.lots (lot_code, item_id, supplier_id, supplier_lot_code,
+                                  manufacture_date, expiry_date, origin, site_id, created_at)
+    VALUES (r.new_lot_code, r.new_item_id, v.supplier_id, v.supplier_lot_code,
+            v.manufacture_date, v.expiry_date, r.kind, v.site_id, v_at)
+    RETURNING id INTO v_child;
+    INSERT INTO erp_builtin.lot_genealogy (parent_lot_id, child_lot_id, qty, transformation,
+                                           transformation_id, created_at)
+    VALUES (v.id, v_child, r.qty, r.kind, v_transformation, v_at);
+    v_left := r.qty;
+    FOR st IN
+        SELECT s.location_id, s.qty FROM erp_builtin.stock s
+        JOIN erp_builtin.locations loc ON loc.id = s.location_id
+        WHERE s.lot_id = v.id AND s.qty > 0 AND loc.kind NOT IN ('in_transit', 'returns')
+        ORDER BY s.qty DESC, s.location_id FOR UPDATE OF s
+    LOOP
+        EXIT WHEN v_left <= 0;
+        v_take := least(st.qty, v_left);
+        UPDATE erp_builtin.stock SET qty = qty - v_take
+        WHERE lot_id = v.id AND location_id = st.location_id;
+        INSERT INTO erp_builtin.stock AS x (lot_id, location_id, qty)
+        VALUES (v_child, st.location_id, v_take)
+        ON CONFLICT (lot_id, location_id) DO UPDATE SET qty = x.qty + excluded.qty;
+        INSERT INTO erp_builtin.movements (kind, lot_id, qty, from_location_id, to_location_id,
+                                           moved_at, reference, transformation_id)
+        VALUES (r.kind, v.id, v_take, st.location_id, NULL, v_at, v_number, v_transformation),
+               (r.kind, v_child, v_take, NULL, st.location_id, v_at, v_number, v_transformation);
+        v_left := v_left - v_take;
+    END LOOP;
+    IF v_left > 0 THEN
+        RAISE EXCEPTION 'lot % has less on hand than the % asked for (% short)', v.lot_code,
+            r.qty, v_left USING ERRCODE = 'LP409';
+    END IF;
+    PERFORM quality._complete_relabel(r.id, v_child);
+    RETURN v_child;
+END $$;
+
 -- The genealogy decides what a trace and a recall reach: every change of it is in the trail.
 CREATE OR REPLACE TRIGGER audit_lot_genealogy AFTER INSERT OR UPDATE OR DELETE ON erp_builtin.lot_genealogy
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
+
+GRANT EXECUTE ON FUNCTION quality.carry_out_relabel(bigint)
+TO lotproof_inspector, lotproof_approver, lotproof_compliance;

@@ -317,9 +317,26 @@ CREATE OR REPLACE VIEW erp.sales_order_lines AS
     SELECT sl.id::integer AS id, sl.sale::integer AS order_id,
            (SELECT count(*) FROM public.sale_line x WHERE x.sale = sl.sale
               AND x.type = 'line' AND x.id <= sl.id)::integer AS line_no,
-           sl.product::integer AS item_id, sl.quantity::numeric(14, 3) AS qty
+           sl.product::integer AS item_id, sl.quantity::numeric(14, 3) AS qty,
+           sl.unit_price::numeric(12, 4) AS unit_price
     FROM public.sale_line sl
     WHERE sl.type = 'line' AND sl.product IS NOT NULL AND sl.quantity > 0;
+
+-- A customer invoice for each sale it bills. Open: a posted invoice is not paid yet (Tryton
+-- marks it paid when its receivable is reconciled); its open amount is its total, as Tryton
+-- keeps no stored partial balance outside the account move lines.
+CREATE OR REPLACE VIEW erp.invoices AS
+    SELECT DISTINCT ON (inv.id, sl.sale) inv.id::bigint AS id,
+           coalesce(inv.number, 'INV' || inv.id) AS invoice_number, sl.sale::bigint AS order_id,
+           inv.party::integer AS customer_id,
+           coalesce(inv.invoice_date, inv.create_date::date)::timestamptz AS invoiced_at,
+           NULL::date AS due_date, coalesce(inv.total_amount_cache, 0)::numeric(14, 2) AS amount,
+           CASE WHEN inv.state = 'posted' THEN coalesce(inv.total_amount_cache, 0)
+                ELSE 0 END::numeric(14, 2) AS amount_open
+    FROM public.account_invoice inv
+    JOIN public.account_invoice_line il ON il.invoice = inv.id
+    JOIN public.sale_line sl ON il.origin = 'sale.line,' || sl.id
+    WHERE inv.type = 'out' AND inv.state IN ('posted', 'paid');
 
 -- Allocated = the lot is reserved on a customer shipment's pick (its inventory move is
 -- assigned) or picked and not yet gone (done into the output, the shipment not done).

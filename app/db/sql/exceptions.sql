@@ -111,6 +111,21 @@ BEGIN
     WHERE (p_lot_ids IS NULL OR l.id = ANY(p_lot_ids))
       AND (p_types IS NULL OR p_types && ARRAY['shipped_on_hold'])
     UNION ALL
+    -- A relabel or repack the ERP did with no approved request behind the new lot.
+    SELECT 'unapproved_relabel', 'genealogy:' || g.id, g.child_lot_id, NULL, g.created_at,
+           format('%s was made from %s by a %s in the ERP without an approved request',
+                  c.lot_code, p.lot_code, g.transformation),
+           jsonb_build_object('lot', c.lot_code, 'parent', p.lot_code,
+                              'transformation', g.transformation)
+    FROM erp.lot_genealogy g JOIN quality.lots c ON c.id = g.child_lot_id
+    JOIN quality.lots p ON p.id = g.parent_lot_id
+    WHERE g.transformation IN ('relabel', 'repack')
+      AND g.created_at >= quality.setting('relabel_control_since', 'infinity')::timestamptz
+      AND NOT EXISTS (SELECT 1 FROM quality.relabel_requests r
+                      WHERE r.child_lot_id = g.child_lot_id AND r.state = 'done')
+      AND (p_lot_ids IS NULL OR g.child_lot_id = ANY(p_lot_ids))
+      AND (p_types IS NULL OR p_types && ARRAY['unapproved_relabel'])
+    UNION ALL
     SELECT 'temperature_excursion', 'event:' || e.id, e.lot_id, NULL, e.occurred_at,
            format('Temperature excursion: %s', e.description),
            jsonb_build_object('event', e.id, 'min', e.measured_min, 'max', e.measured_max)

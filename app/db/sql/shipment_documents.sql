@@ -3,7 +3,7 @@
 -- The database decides what a certificate says and whether it may be issued; the PDF is only
 -- its layout (app/reports/customer_certificate.py).
 --
--- requires: audit_trail, lots, release_checks, rules, signatures
+-- requires: audit_trail, lots, relabels, release_checks, rules, signatures
 
 -- ---------------------------------------------------------------- customers' own limits
 CREATE OR REPLACE FUNCTION quality.set_customer_spec(p_customer_id integer, p_item_id integer,
@@ -130,8 +130,8 @@ BEGIN
         FROM quality.inspections i
         JOIN quality.inspection_results rs ON rs.inspection_id = i.id
         JOIN quality.inspection_characteristics c ON c.id = rs.characteristic_id
-        WHERE i.lot_id = p_lot_id AND i.status IN ('passed', 'failed')
-          AND lower(c.name) = lower(t.test)
+        WHERE i.lot_id = ANY(quality.controlled_lineage(p_lot_id))  -- a relabel keeps them
+          AND i.status IN ('passed', 'failed') AND lower(c.name) = lower(t.test)
         ORDER BY i.completed_at DESC, i.id DESC LIMIT 1;
         IF FOUND THEN
             method := NULL; value := own.v; unit := own.u;
@@ -169,8 +169,8 @@ BEGIN
     END LOOP;
 END $$;
 
--- The signed release a certificate rests on: the newest done release of the lot with a valid
--- signature.
+-- The signed release a certificate rests on: the newest done release of the lot (or of the lot
+-- it was relabelled or repacked from under control) with a valid signature.
 CREATE OR REPLACE FUNCTION quality.release_signatures(p_lot_id bigint)
 RETURNS TABLE (signature_id bigint, printed_name text, username text, role text, meaning text,
                signed_at timestamptz)
@@ -181,7 +181,8 @@ AS $$
     FROM quality.signatures s
     WHERE s.record_type = 'lot_decision' AND quality.signature_valid(s.id)
       AND s.record_id = (SELECT d.id FROM quality.lot_decisions d
-                         WHERE d.lot_id = p_lot_id AND d.action = 'release' AND d.state = 'done'
+                         WHERE d.lot_id = ANY(quality.controlled_lineage(p_lot_id))
+                           AND d.action = 'release' AND d.state = 'done'
                          ORDER BY d.created_at DESC, d.id DESC LIMIT 1)
     ORDER BY s.signed_at, s.id
 $$;

@@ -83,9 +83,11 @@ BEGIN
 END $$;
 
 -- Lots of an item that this customer may receive on this date, first expiring first, with the
--- quantity to take from each until the order is covered.
+-- quantity to take from each until the order is covered; never the lots of p_exclude (a
+-- recall's own lots, when substitutes for them are sought).
 CREATE OR REPLACE FUNCTION quality.suggest_allocation(p_item_id integer, p_customer_id integer,
-                                           p_qty numeric, p_date date DEFAULT current_date)
+                                           p_qty numeric, p_date date DEFAULT current_date,
+                                           p_exclude text[] DEFAULT '{}')
 RETURNS TABLE (lot_code text, expiry_date date, available numeric, take numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -108,6 +110,7 @@ AS $$
                OR (l.expiry_date - p_date) * 100 >= rule.min_percent * (l.expiry_date - l.manufacture_date))
           AND NOT coalesce(l.supplier_id = ANY(rule.excluded_suppliers), false)
           AND NOT l.lot_code = ANY(rule.excluded_lots)
+          AND NOT l.lot_code = ANY(p_exclude)
           AND (NOT 'COA' = ANY(rule.required_documents) OR EXISTS (
                 SELECT 1 FROM quality.document_links k JOIN quality.documents d ON d.id = k.document_id
                 WHERE k.lot_id = l.id AND d.kind = 'coa' AND d.status = 'verified'
@@ -180,5 +183,5 @@ END $$;
 
 GRANT EXECUTE ON FUNCTION
     quality.check_shipment(text, integer, numeric, date),
-    quality.suggest_allocation(integer, integer, numeric, date)
+    quality.suggest_allocation(integer, integer, numeric, date, text[])
 TO lotproof_inspector, lotproof_approver, lotproof_compliance, lotproof_admin, lotproof_auditor;

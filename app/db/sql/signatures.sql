@@ -98,6 +98,8 @@ BEGIN
         RETURN s.record_hash = quality.ncr_digest(s.record_id);
     ELSIF s.record_type = 'capa' THEN
         RETURN s.record_hash = quality.capa_digest(s.record_id);
+    ELSIF s.record_type = 'relabel' THEN
+        RETURN s.record_hash = quality.relabel_digest(s.record_id);
     END IF;
     RETURN false;
 END $$;
