@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.analytics.table import ROW_ROLE, Column, RowsModel, selected_row, sortable_view
+from app.views.relabels_panel import RelabelsPanel
 from app.views.signing_dialog import SigningDialog
 from app.views.style import colour_name, status_label
 from app.views.tasks import TaskRunner
@@ -103,6 +104,11 @@ class InboxPanel(QWidget):
         self.tabs.addTab(self.release, "Awaiting release")
         self.tabs.addTab(self.holds, "Holds to review")
         self.tabs.addTab(self.exceptions, "Exceptions")
+        self.relabels = RelabelsPanel(session, runner)
+        self.tabs.addTab(self.relabels, "Relabel / repack")
+        self.relabels.count_changed.connect(
+            lambda n: self.tabs.setTabText(4, f"Relabel / repack ({n})"))
+        self.relabels.lot_made.connect(self.open_lot.emit)
         self.exceptions.doubleClicked.connect(
             lambda index: self.open_exception_at(int(index.data(ROW_ROLE))))
         self.exceptions.selectionModel().selectionChanged.connect(
@@ -139,6 +145,7 @@ class InboxPanel(QWidget):
 
         self._runner.submit(load, on_result=self._both_loaded,
                             on_error=lambda exc: self.summary.setText(f"Could not load: {exc}"))
+        self.relabels.refresh()
 
     def _both_loaded(self, loaded: tuple[Inbox, list[ExceptionRow]]) -> None:
         inbox, exceptions = loaded

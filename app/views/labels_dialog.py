@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.db.queries.labels import LabelRow
 from app.views.messages import describe
+from app.views.relabels_panel import RelabelRequestDialog
 from app.views.style import colour_name
 from app.views.tasks import TaskRunner
 from app.workflows import labels
@@ -94,6 +95,13 @@ class LabelsDialog(QDialog):
         self.reprint_button = QPushButton("Print again…")
         self.reprint_button.setObjectName("reprintLabelButton")
         self.reprint_button.setToolTip("The selected label as it was printed")
+        self.relabel_button = QPushButton("Relabel or repack…")
+        self.relabel_button.setObjectName("relabelButton")
+        self.relabel_button.setEnabled(session.person.may("request_relabel"))
+        self.relabel_button.setToolTip("Ask for a new lot code or pack size; another person "
+                                       "approves it with a signature before it is done")
+        self.relabel_button.clicked.connect(self.ask_relabel)
+        buttons.addButton(self.relabel_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.reprint_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.print_button.clicked.connect(self.ask_print)
@@ -173,6 +181,14 @@ class LabelsDialog(QDialog):
         self._runner.submit(labels.reprint, self._session, label_id,
                             on_result=lambda pdf: self._written(path, pdf, 1),
                             on_error=self._failed)
+
+    def ask_relabel(self) -> RelabelRequestDialog:
+        dialog = RelabelRequestDialog(self._session, self._runner, self.lot_code, parent=self)
+        dialog.accepted.connect(lambda: self._say(
+            "ok", f"{dialog.made.number if dialog.made else 'The request'} asked for: another "
+                  f"person approves it under Approvals → Relabel / repack."))
+        dialog.show()
+        return dialog
 
     def _written(self, path: Path, pdf: bytes, count: int) -> None:
         try:
