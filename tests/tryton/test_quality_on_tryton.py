@@ -501,3 +501,65 @@ def test_lot_screen_of_a_tryton_lot_in_several_places(lotproof_tryton_shared: Tr
     assert {s.location_code: s.qty for s in view.detail.stock} == on_hand
     assert sorted(m.qty for m in view.detail.movements) == moves
     assert view.state.status == lot.status
+
+
+# ----------------------------------------------------------------------------- 6. what leaves
+def test_shipment_certificates_labels_and_relabel_control_on_tryton(
+        lotproof_tryton: TrytonDemo) -> None:
+    """A Tryton shipment's certificate needs, a shipment refused for a certificate that cannot be
+    issued, a label carrying the GTIN kept in Tryton's product identifiers, and a relabel that
+    waits for Tryton to make the new lot."""
+    from app.db.errors import DecisionRefused
+    from app.documents.gs1 import parse_gs1
+    from app.workflows import labels, relabels
+    from app.workflows import shipment_documents as docs
+    from tests.db.test_labels import decoded
+
+    db = lotproof_tryton
+    shipment, customer, lots = db.rows("""
+        SELECT s.number, s.customer, array_agg(DISTINCT l.number ORDER BY l.number)
+        FROM stock_shipment_out s
+        JOIN stock_move m ON m.shipment = 'stock.shipment.out,' || s.id AND m.state = 'done'
+        JOIN stock_location t ON t.id = m.to_location AND t.type = 'customer'
+        JOIN stock_lot l ON l.id = m.lot
+        WHERE s.state = 'done' GROUP BY s.id ORDER BY s.id LIMIT 1""")[0]
+    with _session(db, "cora.compliance") as cora:
+        compliance.set_customer_requirements(
+            cora, customer, min_days=None, min_percent=None, excluded_suppliers=[],
+            excluded_lots=[], required_documents=["CUSTOMER_COA"],
+            reason="Quality agreement: our COA with every lot")
+        needs = docs.needs(cora, shipment)
+    assert sorted({n.lot_code for n in needs}) == sorted(lots)
+    assert all(n.kind == "coa" and n.required and n.blockers for n in needs)
+    (allowed, reasons), = db.rows("SELECT * FROM quality.check_shipment(%s, %s, 0)",
+                                  lots[0], customer)
+    assert not allowed and any("requires a certificate of analysis" in r for r in reasons)
+    with _session(db, "ivy.inspector") as ivy, pytest.raises(DecisionRefused,
+                                                             match="cannot be issued"):
+        docs.issue(ivy, shipment, 1)
+
+    # the GTIN in Tryton's product identifiers is the one the label carries
+    number, gtin = db.rows("""
+        SELECT l.number, (SELECT i.code FROM product_identifier i WHERE i.product = l.product
+                          AND i.type IN ('ean', 'gtin') ORDER BY i.sequence, i.id LIMIT 1)
+        FROM stock_lot l JOIN quality.lots q ON q.lot_code = l.number
+        WHERE q.status = 'available' AND EXISTS (
+            SELECT 1 FROM product_identifier i WHERE i.product = l.product
+              AND i.type IN ('ean', 'gtin'))
+        ORDER BY l.id LIMIT 1""")[0]
+    gtin = str(gtin).zfill(14)
+    db.rows("INSERT INTO quality.settings (key, value) VALUES ('gs1_company_prefix', '0614141') "
+            "ON CONFLICT (key) DO NOTHING RETURNING key")
+    with _session(db, "ivy.inspector") as ivy:
+        printed = labels.print_labels(ivy, number, "lot")
+        found = [parse_gs1(b.text) for b in decoded(printed.pdf)[0]]
+        assert {d.gtin for d in found if d.gtin} == {gtin} and number in {d.lot for d in found}
+
+        asked = relabels.request(ivy, number, "relabel", "Tryton label misprinted",
+                                 Decimal("1"), new_lot_code=f"{number}-RL")
+    with _session(db, "arlo.approver") as arlo:
+        relabels.approve(arlo, Credentials("arlo.approver", PASSWORDS["arlo.approver"]),
+                         asked.id)
+    with _session(db, "ivy.inspector") as ivy, pytest.raises(
+            DecisionRefused, match=f"has not made lot {number}-RL from lot {number} yet"):
+        relabels.carry_out(ivy, asked.id)
