@@ -132,7 +132,7 @@ def test_an_auditor_sees_the_rules_but_no_form_to_change_them(
     panel.setCurrentWidget(panel.suppliers)  # each list loads when first shown
     qtbot.waitUntil(lambda: panel.suppliers.model.rowCount() > 0, timeout=TIMEOUT)
     panel.setCurrentWidget(panel.routing)
-    qtbot.waitUntil(lambda: panel.routing.model.rowCount() == 15, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: panel.routing.model.rowCount() == 16, timeout=TIMEOUT)
     assert panel.retention.model.rowCount() == 0  # never shown: never loaded
     assert panel.specs.table.editTriggers() == panel.specs.table.EditTrigger.NoEditTriggers
     window.close()
