@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli.common import CommandError, add_user_option, print_table, session_for
+from app.cli.common import CommandError, add_user_option, pdf_out, print_table, session_for
 from app.workflows import shipment_documents as docs
 
 
@@ -50,10 +50,7 @@ def certificate_command(args: argparse.Namespace) -> int:
         if not files:
             print(f"no SDS is due with {args.shipment}")
         return 0
-    if args.out is None:
-        raise CommandError("--out FILE.pdf is needed")
-    if args.out.suffix.lower() != ".pdf":
-        raise CommandError("--out must end in .pdf")
+    pdf_out(args)
     with session_for(args) as session:
         if args.reprint is not None:
             args.out.write_bytes(docs.reprint(session, args.reprint))

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from app.db.server import ServerTarget, open_server
@@ -40,6 +41,15 @@ def read_password(args: argparse.Namespace, prompt: str = "Password: ") -> str:
         raise CommandError("the password contains a NUL character (\\x00), which PostgreSQL "
                            "cannot take")
     return password
+
+
+def pdf_out(args: argparse.Namespace) -> Path:
+    """The `--out FILE.pdf` a command writes, or the error that says what is missing."""
+    if args.out is None:
+        raise CommandError("--out FILE.pdf is needed")
+    if args.out.suffix.lower() != ".pdf":
+        raise CommandError("--out must end in .pdf")
+    return Path(args.out)
 
 
 def add_user_option(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli.common import CommandError, add_user_option, print_table, session_for
+from app.cli.common import CommandError, add_user_option, pdf_out, print_table, session_for
 from app.reports.labels import SIZES
 from app.workflows import labels
 
@@ -41,10 +41,7 @@ def label_command(args: argparse.Namespace) -> int:
                       f"{r.printed_at:%Y-%m-%d %H:%M}",
                       " ".join(r.content.get("element_strings") or [])] for r in rows])
         return 0
-    if args.out is None:
-        raise CommandError("--out FILE.pdf is needed")
-    if args.out.suffix.lower() != ".pdf":
-        raise CommandError("--out must end in .pdf")
+    pdf_out(args)
     with session_for(args) as session:
         if args.reprint is not None:
             args.out.write_bytes(labels.reprint(session, args.reprint))

@@ -179,15 +179,25 @@ def _header(canvas: Canvas, c: dict[str, Any], page_width: float, page_height: f
     return float(min(y, page_height - MARGIN - DATAMATRIX_SIDE - 2 * mm))  # clear of the matrix
 
 
+def _top(canvas: Canvas, c: dict[str, Any]) -> float:
+    """The matrix, the item and the rule under them, shared by lot and pallet labels; the y of
+    the first field."""
+    w, h = canvas._pagesize
+    _datamatrix(canvas, c["element_strings"], w - MARGIN, h - MARGIN)
+    y = _header(canvas, c, w, h, w - 2 * MARGIN - DATAMATRIX_SIDE - 3 * mm) - 6
+    _rule(canvas, y, w)
+    return y - 14
+
+
+def _date_title(c: dict[str, Any]) -> str:
+    return "Best before" if c.get("date_ai") == "15" else "Expiry"
+
+
 def _lot_page(canvas: Canvas, label: PrintedLabel) -> None:
     c = label.content
-    w, h = canvas._pagesize
-    text_width = w - 2 * MARGIN - DATAMATRIX_SIDE - 3 * mm
-    _datamatrix(canvas, c["element_strings"], w - MARGIN, h - MARGIN)
-    y = _header(canvas, c, w, h, text_width) - 6
-    _rule(canvas, y, w)
-    y -= 14
-    date_title = "Best before" if c.get("date_ai") == "15" else "Expiry"
+    w = canvas._pagesize[0]
+    y = _top(canvas, c)
+    date_title = _date_title(c)
     col = (w - 2 * MARGIN) / 2
     _field(canvas, MARGIN, y, "Lot", str(c["lot_code"]), col * 2)
     y -= 34
@@ -203,17 +213,13 @@ def _lot_page(canvas: Canvas, label: PrintedLabel) -> None:
 
 def _pallet_page(canvas: Canvas, label: PrintedLabel) -> None:
     c = label.content
-    w, h = canvas._pagesize
-    text_width = w - 2 * MARGIN - DATAMATRIX_SIDE - 3 * mm
-    _datamatrix(canvas, c["element_strings"], w - MARGIN, h - MARGIN)
-    y = _header(canvas, c, w, h, text_width) - 6
-    _rule(canvas, y, w)
-    y -= 14
+    w = canvas._pagesize[0]
+    y = _top(canvas, c)
     sscc = str(c["sscc"])
     _field(canvas, MARGIN, y, "SSCC", f"{sscc[0]} {sscc[1:8]} {sscc[8:17]} {sscc[17:]}", w)
     y -= 34
     col = (w - 2 * MARGIN) / 3
-    date_title = "Best before" if c.get("date_ai") == "15" else "Expiry"
+    date_title = _date_title(c)
     _field(canvas, MARGIN, y, "Lot", str(c["lot_code"]), col)
     _field(canvas, MARGIN + col, y, "Count", f"{c['units']} units", col)
     _field(canvas, MARGIN + 2 * col, y, date_title, _date(c.get("expiry_date")), col)

@@ -154,8 +154,7 @@ def _costs(costs: RecallCosts) -> list[Flowable]:
                  "None of the recall's own lots.", BODY), Spacer(1, 2 * mm)]
     rows: list[list[object]] = []
     for need in costs.needs:
-        subs = [x for x in costs.substitutes
-                if x.customer_code == need.customer_code and x.for_sku == need.item_sku]
+        subs = costs.substitutes_for(need)
         head = [need.customer, f"{need.item_sku} {_q(need.qty)} {need.uom}"]
         if not subs:
             rows.append([*head, "none left", "", "", "", f"short {_q(need.short)}"])

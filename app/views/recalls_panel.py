@@ -325,8 +325,7 @@ class RecallsPanel(QWidget):
     def _show_substitutes(self, costs: RecallCosts) -> None:
         rows: list[list[str]] = []
         for need in costs.needs:
-            subs = [x for x in costs.substitutes
-                    if x.customer_code == need.customer_code and x.for_sku == need.item_sku]
+            subs = costs.substitutes_for(need)
             wanted = f"{need.item_sku} {_q(need.qty)} {need.uom}"
             for x in subs:
                 rows.append([need.customer, wanted, x.lot_code,

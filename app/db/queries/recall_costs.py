@@ -82,6 +82,11 @@ class RecallCosts:
     def money(self, value: Decimal) -> str:
         return f"{value:,.2f} {self.currency}"
 
+    def substitutes_for(self, need: Need) -> list[Substitute]:
+        """The substitutes offered for one customer's need of one item, first expiring first."""
+        return [s for s in self.substitutes
+                if s.customer_code == need.customer_code and s.for_sku == need.item_sku]
+
     def for_customer(self, code: str) -> tuple[Decimal, Decimal, list[Substitute]]:
         """(open receivables, replacement cost, substitutes) of one customer."""
         subs = [s for s in self.substitutes if s.customer_code == code]
